@@ -1,0 +1,37 @@
+# The two commands: `make run` and `make test`. Both set up .venv themselves.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+INDEX_DIR ?= index
+STAMP := $(VENV)/.installed
+TEST_STAMP := $(VENV)/.installed-test
+
+.PHONY: run test index clean-index bench relevance evaluate
+
+$(BIN)/python:
+	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "Python 3.11+ is needed")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(TEST_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@ $(STAMP)
+
+$(INDEX_DIR)/current: | $(STAMP)
+	$(BIN)/newsearch build --index $(INDEX_DIR)
+
+index: $(INDEX_DIR)/current
+
+run: $(STAMP) $(INDEX_DIR)/current
+	$(BIN)/newsearch serve --host 0.0.0.0 --port $(PORT) --index $(INDEX_DIR)
+
+test: $(TEST_STAMP)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+clean-index:
+	rm -rf $(INDEX_DIR)/current $(INDEX_DIR)/v-* $(INDEX_DIR)/.write.lock

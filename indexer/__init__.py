@@ -1,0 +1,1 @@
+"""Parse EU–UNODC news pages into items, extract facets, build and update the search index."""

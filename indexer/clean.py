@@ -1,0 +1,162 @@
+"""Turn the raw lines of an item into clean text, pulling out its image
+credit (`Image © UNODC`) and its source (`Originally published by UNODC Vienna`).
+
+The copy-pasted page is full of artefacts: non-breaking spaces, ordinals split
+from their number (`14 th`), credits glued to the first word of the text
+(`Image © UNODCOn the occasion…`), bullets, and labels whose links are gone.
+Everything here works on plain strings so text and HTML pages share it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Iterable, Sequence
+
+# Any Unicode space (NBSP, narrow NBSP, thin space, …) and zero-width
+# characters count as one plain space; newlines are handled by the caller.
+_SPACES = re.compile(r"[^\S\n]+|[\u200b\ufeff]+")
+_SPLIT_ORDINAL = re.compile(r"\b(\d+) +(st|nd|rd|th)\b")
+
+_SOURCE = re.compile(
+    r"\s*Originally published by\s*(?P<source>.*?)(?:\s+here)?\s*\.?\s*$", re.IGNORECASE
+)
+_CREDIT_MARKER = re.compile(
+    r"""^(?:
+        (?:image|photo|picture)s?\s*(?:credits?\s*)?(?:©|\(c\)) # Image ©, Photo credit ©
+      | (?:image|photo|picture)s?\s*credits?\s*:?             # Photo credit UNODC Brussels
+      | (?:image|photo|picture)s?\s*:                          # Photo: X
+      | ©                                                      # © UNODC
+    )\s*""",
+    re.IGNORECASE | re.VERBOSE,
+)
+# Where a credit runs into the text with no space: an acronym followed by a
+# capitalised word (`UNODCOn`, `MoFAThe`), or a word followed by one (`DoeThe`).
+_GLUE = re.compile(r"(?<=[A-Z])(?=[A-Z][a-z])|(?<=[a-z]{2})(?=[A-Z][a-z])")
+# An all-capitals credit glued to an all-capitals word (`UNODCUNODC together`,
+# `UNODCEDD 2019`) has no case change to split at; these names tell where it ends.
+CREDIT_ACRONYMS = ("INTERPOL", "EUROPOL", "UNICEF", "UNODC", "UNHCR", "UNRIC", "OSCE", "UNDP", "UNOV", "IOM", "WCO")
+_MAX_CREDIT_WORDS = 6
+
+# `•` and `·` are always bullets; `-`, `*` and `–` only when a space follows.
+_BULLET = re.compile(r"^(?:[•·]\s*|[*\-–](?:\s+|$))")
+_MORE_LINK = re.compile(r"(?:(?<=…)|(?<=\.\.\.))\s*more\W*$|\s*\bread more\W*$", re.IGNORECASE)
+# A label whose list of links was lost in the copy: nothing but `Further information:`.
+_EMPTY_LABEL = re.compile(r"^(?:further|more|for more) information\b[^.:]{0,40}:$", re.IGNORECASE)
+_SITE_CHROME = re.compile(
+    r"^(?:back to top|top of page|print(?: this page)?|share(?: this(?: page)?)?|load more|"
+    r"(?:©|copyright)\s*\d{4}.*|.*all rights reserved\.?|terms of use.*|privacy (?:policy|notice).*)$",
+    re.IGNORECASE,
+)
+
+
+@dataclasses.dataclass(frozen=True)
+class CleanBody:
+    text: str  # paragraphs separated by a blank line, lines within one by "\n"
+    image_credit: str | None
+    source: str | None
+    warnings: tuple[str, ...] = ()
+
+
+def clean_line(text: str) -> str:
+    """One line with plain, single spaces and whole ordinals (`14 th` → `14th`)."""
+    spaced = _SPACES.sub(" ", text).strip()
+    return _SPLIT_ORDINAL.sub(r"\1\2", spaced)
+
+
+def split_source(line: str) -> tuple[str, str | None]:
+    """`Image © X Originally published by UNODC Vienna.` → (`Image © X`, `UNODC Vienna`)."""
+    match = _SOURCE.search(line)
+    # Only a line of its own, or the rest of a credit line, names the source;
+    # "…was originally published by X" inside a sentence is left as text.
+    if not match or not match["source"] or not (match.start() == 0 or starts_with_credit_marker(line)):
+        return line, None
+    return line[: match.start()], match["source"]
+
+
+def split_credit(line: str) -> tuple[str | None, str]:
+    """(credit, remaining text) for a line that starts with a credit marker;
+    (None, line) for any other line, and for a credit whose end is unclear."""
+    marker = _CREDIT_MARKER.match(line)
+    if not marker:
+        return None, line
+    rest = line[marker.end() :].strip()
+    words = rest.split(" ")
+    for index, word in enumerate(words[:_MAX_CREDIT_WORDS]):
+        cut = _glue_point(word)
+        if cut:
+            credit = " ".join(words[:index] + [word[:cut]])
+            text = " ".join([word[cut:]] + words[index + 1 :])
+            return credit, text
+    if rest and len(words) <= _MAX_CREDIT_WORDS:
+        return rest.rstrip(" ."), ""
+    return None, line
+
+
+def starts_with_credit_marker(line: str) -> bool:
+    return bool(_CREDIT_MARKER.match(line))
+
+
+def _glue_point(word: str) -> int | None:
+    glue = _GLUE.search(word)
+    if glue:
+        return glue.start()
+    if word.isalpha() and word.isupper():
+        for acronym in CREDIT_ACRONYMS:
+            if word.startswith(acronym) and len(word) > len(acronym):
+                return len(acronym)
+    return None
+
+
+def is_site_chrome(line: str) -> bool:
+    return bool(_SITE_CHROME.match(line))
+
+
+def clean_body(lines: Iterable[str], credits: Iterable[str] = ()) -> CleanBody:
+    """Clean an item's raw body lines ("" between paragraphs).
+
+    `credits` are lines the page marks as credits by their markup (an HTML
+    figcaption), with or without an `Image ©` marker.
+    """
+    found_credits = [_credit_from_caption(clean_line(line)) for line in credits]
+    found_sources: list[str] = []
+    warnings: list[str] = []
+    paragraphs: list[list[str]] = [[]]
+    for raw in lines:
+        line = clean_line(raw)
+        if not line:
+            paragraphs.append([])
+            continue
+        if is_site_chrome(line):
+            continue
+        line, source = split_source(line)
+        if source:
+            found_sources.append(source)
+        credit, line = split_credit(line.strip())
+        if credit:
+            found_credits.append(credit)
+        elif starts_with_credit_marker(line):
+            warnings.append(f"cannot tell where the image credit ends in {line[:60]!r}; left in the text")
+        line = _MORE_LINK.sub("", _BULLET.sub("", line)).strip()
+        if line:
+            paragraphs[-1].append(line)
+    kept = [p for p in paragraphs if p]
+    while kept and len(kept[-1]) == 1 and _EMPTY_LABEL.match(kept[-1][0]):
+        kept.pop()
+    return CleanBody(
+        text="\n\n".join("\n".join(p) for p in kept),
+        image_credit=_join_unique(found_credits),
+        source=_join_unique(found_sources),
+        warnings=tuple(warnings),
+    )
+
+
+def _credit_from_caption(caption: str) -> str:
+    credit, rest = split_credit(caption)
+    return credit if credit and not rest else caption.rstrip(" .")
+
+
+def _join_unique(values: Sequence[str]) -> str | None:
+    """Several credits in one item (two photos) are kept once each, in order."""
+    unique = list(dict.fromkeys(v for v in values if v))
+    return "; ".join(unique) or None

@@ -1,0 +1,179 @@
+"""`newsearch`: parse pages, build and update the index, search it, serve it."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from collections.abc import Sequence
+
+from indexer.model import ParseError
+from indexer.pipeline import default_index_dir, tagged_items
+from indexer.request import InvalidRequest, parse_search_request
+from indexer.store import IndexBusy, IndexMissing, IndexStore
+
+EXIT_BAD_INPUT = 2
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO if getattr(args, "verbose", False) else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s")
+    try:
+        return args.run(args)
+    except (ParseError, InvalidRequest, IndexBusy, IndexMissing) as err:
+        print(f"newsearch {args.command}: {err}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except BrokenPipeError:
+        # `newsearch parse | head` closed the pipe: not an error.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="newsearch", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    parse = commands.add_parser("parse", help="print parsed items as JSON Lines")
+    _add_sources(parse)
+    parse.add_argument("--check", action="store_true",
+                       help="print a summary per page instead; exit non-zero on errors")
+    parse.set_defaults(run=cmd_parse)
+
+    for name, run, help_text in (("build", cmd_build, "rebuild the index from scratch"),
+                                 ("update", cmd_update, "apply only what changed to the index")):
+        command = commands.add_parser(name, help=help_text)
+        _add_index(command)
+        _add_sources(command)
+        command.add_argument("--lock-timeout", type=float, default=60.0, metavar="SECONDS",
+                             help="how long to wait for another build or update (default 60)")
+        command.add_argument("-v", "--verbose", action="store_true")
+        command.set_defaults(run=run)
+
+    search = commands.add_parser("search", help="search the index")
+    search.add_argument("query", nargs="?", default="")
+    search.add_argument("--json", action="store_true", help="print the result as JSON")
+    for name in ("country", "theme", "programme", "region", "year"):
+        search.add_argument(f"--{name}", action="append", default=[], metavar=name.upper())
+    search.add_argument("--from", dest="date_from", metavar="DATE")
+    search.add_argument("--to", dest="date_to", metavar="DATE")
+    search.add_argument("--sort", choices=("relevance", "newest", "oldest"), default="relevance")
+    search.add_argument("--page", default="1")
+    search.add_argument("--per-page", default="10")
+    _add_index(search)
+    search.set_defaults(run=cmd_search)
+
+    serve = commands.add_parser("serve", help="serve the web app with gunicorn")
+    serve.add_argument("--host", default=os.environ.get("NEWSEARCH_HOST", "127.0.0.1"))
+    serve.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
+    serve.add_argument("--workers", type=int, default=None)
+    _add_index(serve)
+    serve.set_defaults(run=cmd_serve)
+    return parser
+
+
+def _add_sources(command: argparse.ArgumentParser) -> None:
+    command.add_argument("sources", nargs="*", metavar="SOURCE",
+                         help="page files, folders or http(s) URLs (default: the bundled corpus)")
+    command.add_argument("--timeout", type=float, default=10.0, help="URL fetch timeout in seconds")
+
+
+def _add_index(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--index", default=None, metavar="DIR",
+                         help="index directory (default: $NEWSEARCH_INDEX_DIR or ./index)")
+
+
+def _store(args) -> IndexStore:
+    return IndexStore(args.index or default_index_dir(), lock_timeout=getattr(args, "lock_timeout", 60.0))
+
+
+def cmd_parse(args) -> int:
+    if args.check:
+        from indexer.sources import check_sources
+
+        failed = False
+        for report in check_sources(args.sources, timeout=args.timeout):
+            dates = f"{report.date_min} .. {report.date_max}" if report.items else "no dates"
+            print(f"{report.page}: {report.items} items, {dates}")
+            for warning in report.warnings:
+                print(f"  warning: {warning}")
+            if report.error:
+                print(f"  error: {report.error}")
+                failed = True
+        return EXIT_BAD_INPUT if failed else 0
+    for item in tagged_items(args.sources, timeout=args.timeout):
+        sys.stdout.write(json.dumps(item.to_dict(), ensure_ascii=False) + "\n")
+    return 0
+
+
+def cmd_build(args) -> int:
+    items = tagged_items(args.sources, timeout=args.timeout)
+    manifest = _store(args).build(items, _source_names(args.sources), progress=_progress_bar())
+    print(f"built {manifest['version']}: {manifest['documents']} documents in {_store(args).root}")
+    return 0
+
+
+def cmd_update(args) -> int:
+    items = tagged_items(args.sources, timeout=args.timeout)
+    counts, manifest = _store(args).update(items, _source_names(args.sources))
+    print(f"added {counts.added}, changed {counts.changed}, removed {counts.removed}, "
+          f"unchanged {counts.unchanged}; serving {manifest['version']} "
+          f"({manifest['documents']} documents)")
+    return 0
+
+
+def cmd_search(args) -> int:
+    from indexer.search import Catalog, search
+
+    params = {"q": [args.query], "from": [args.date_from or ""], "to": [args.date_to or ""],
+              "sort": [args.sort], "page": [args.page], "per_page": [args.per_page],
+              "country": args.country, "theme": args.theme, "programme": args.programme,
+              "region": args.region, "year": args.year}
+    request = parse_search_request(params)
+    result = search(Catalog(_store(args)).current(), request)
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False, indent=2))
+        return 0
+    if result["notice"]:
+        print(result["notice"])
+    print(f"{result['total']} items (page {result['page']} of {result['pages']})")
+    for hit in result["results"]:
+        dates = hit["date_start"] if hit["date_start"] == hit["date_end"] else \
+            f"{hit['date_start']} to {hit['date_end']}"
+        print(f"  {dates}  {hit['title']}  [{hit['id']}]")
+    if result["suggestion"] and not result["suggestion"]["searched"]:
+        print(f"Did you mean: {result['suggestion']['q']}")
+    return 0
+
+
+def cmd_serve(args) -> int:
+    from webapp.serve import serve
+
+    return serve(host=args.host, port=args.port, workers=args.workers,
+                 index_dir=str(args.index or default_index_dir()))
+
+
+def _source_names(sources: Sequence[str]) -> list[str]:
+    return list(sources) or ["bundled:eu-unodc-news-2019.txt"]
+
+
+def _progress_bar():
+    if not sys.stderr.isatty():
+        return None
+
+    def show(done: int, total: int) -> None:
+        if done % max(1, total // 100) and done != total:
+            return
+        width = 30
+        filled = width * done // max(total, 1)
+        end = "\n" if done == total else ""
+        sys.stderr.write(f"\rindexing [{'#' * filled}{'.' * (width - filled)}] {done}/{total}{end}")
+        sys.stderr.flush()
+
+    return show
+
+
+if __name__ == "__main__":
+    sys.exit(main())

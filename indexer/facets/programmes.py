@@ -1,0 +1,136 @@
+"""Programmes, projects, initiatives, campaigns and funds an item names.
+
+The registry is `data/programmes.toml`: a slug, a canonical name, acronyms,
+aliases, a type, the themes it stands for, and how it relates to another
+programme (`variant_of`, `part_of`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import re
+
+from indexer.facets.text import (
+    SECTIONS, Found, ItemText, PhraseMatcher, acronym_phrase, fold, load_data, name_phrases,
+)
+from indexer.facets.themes import theme_labels
+from indexer.model import FacetValue
+
+TYPES = ("programme", "project", "initiative", "campaign", "fund")
+
+# "the Global Programmes for Combating Wildlife and Forest Crime; and on
+# Corruption": the second programme is named by its tail only.
+_PLURAL_HEAD = re.compile(r"^(.*?\bprogram(?:me)?)s\b", re.IGNORECASE)
+_ELLIPTIC_TAIL = re.compile(
+    r"\s*[;,]?\s*and\s+((?:on|for|against|to)\s+[A-Z][\w'-]*(?:\s+(?:[A-Z][\w'-]*|and|of|the|in|on|from|against))*)"
+)
+
+
+@dataclasses.dataclass(frozen=True)
+class Programme:
+    slug: str
+    name: str
+    type: str
+    themes: tuple[str, ...]
+    variant_of: str | None = None
+    part_of: str | None = None
+
+    @property
+    def value(self) -> FacetValue:
+        return FacetValue(self.slug, self.name)
+
+
+@dataclasses.dataclass(frozen=True)
+class _Registry:
+    programmes: dict[str, Programme]
+    matcher: PhraseMatcher
+    slugs_by_name: dict[str, str]  # folded slug, name, alias or acronym -> slug
+
+
+def find_programmes(text: ItemText) -> list[tuple[Programme, list[Found]]]:
+    """The programmes named in an item with their mentions, those in the
+    title and lead first. A bare parent mention counts for its named
+    variant (see `variant_of`)."""
+    registry = _registry()
+    found = registry.matcher.find(text.text)
+    found += _elliptic_mentions(text.text, found, registry)
+    mentions: dict[str, list[Found]] = {}
+    for mention in sorted(found, key=lambda f: f.start):
+        mentions.setdefault(mention.key, []).append(mention)
+    for slug in list(mentions):
+        parent = registry.programmes[slug].variant_of
+        if parent in mentions:
+            mentions[slug] = sorted(mentions[slug] + mentions.pop(parent), key=lambda f: f.start)
+
+    def rank(slug: str) -> tuple[int, int]:
+        first = mentions[slug][0]
+        best = min(SECTIONS.index(text.section_at(m.start).kind) for m in mentions[slug])
+        return best, first.start
+
+    return [(registry.programmes[slug], mentions[slug]) for slug in sorted(mentions, key=rank)]
+
+
+def programme(slug: str) -> Programme | None:
+    return _registry().programmes.get(slug)
+
+
+def programme_slug(typed: str) -> str | None:
+    """The slug for a slug, a name, an alias or an acronym, in any case."""
+    return _registry().slugs_by_name.get(fold(typed))
+
+
+def _elliptic_mentions(text: str, found: list[Found], registry: _Registry) -> list[Found]:
+    extra = []
+    for mention in found:
+        head = _PLURAL_HEAD.match(text[mention.start:mention.end])
+        tail = _ELLIPTIC_TAIL.match(text, mention.end)
+        if not (head and tail):
+            continue
+        words = tail.group(1).split()
+        for length in range(len(words), 1, -1):  # the longest tail that names a programme
+            slug = registry.matcher.lookup(f"{head.group(1)} {' '.join(words[:length])}")
+            if slug is not None:
+                extra.append(Found(slug, tail.start(1), tail.start(1) + len(" ".join(words[:length]))))
+                break
+    return extra
+
+
+@functools.cache
+def _registry() -> _Registry:
+    programmes: dict[str, Programme] = {}
+    phrases = []
+    slugs_by_name: dict[str, str] = {}
+    for slug, entry in load_data("programmes.toml").items():
+        programmes[slug] = Programme(
+            slug=slug,
+            name=entry["name"],
+            type=entry["type"],
+            themes=tuple(entry.get("themes", ())),
+            variant_of=entry.get("variant_of"),
+            part_of=entry.get("part_of"),
+        )
+        own = name_phrases([entry["name"], *entry.get("aliases", ())], slug)
+        own += name_phrases(entry.get("exact_aliases", ()), slug, exact_case=True)
+        own += [acronym_phrase(acronym, slug) for acronym in entry.get("acronyms", ())]
+        phrases += own
+        for name in [slug, *(phrase.text for phrase in own)]:
+            known = slugs_by_name.setdefault(fold(name), slug)
+            if known != slug:
+                raise ValueError(f"programmes.toml: {name!r} names both {known} and {slug}")
+    _check_links(programmes)
+    return _Registry(programmes, PhraseMatcher(phrases), slugs_by_name)
+
+
+def _check_links(programmes: dict[str, Programme]) -> None:
+    """Catch editing mistakes in the registry when it is loaded."""
+    labels = set(theme_labels())
+    for p in programmes.values():
+        if p.type not in TYPES:
+            raise ValueError(f"programmes.toml: {p.slug} has type {p.type!r}; use one of {', '.join(TYPES)}")
+        for parent in (p.variant_of, p.part_of):
+            if parent is not None and parent not in programmes:
+                raise ValueError(f"programmes.toml: {p.slug} refers to unknown programme {parent!r}")
+        for theme in p.themes:
+            if theme not in labels:
+                raise ValueError(f"programmes.toml: {p.slug} has unknown theme {theme!r}")

@@ -1,0 +1,77 @@
+"""Regions an item names, and the UN M49 areas of its primary countries.
+
+The vocabulary is `data/regions.toml`; the M49 areas are `data/m49.toml`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+
+from indexer.facets.text import BOILERPLATE, SECTIONS, ItemText, Phrase, PhraseMatcher, fold, load_data
+from indexer.model import Country, FacetValue, slugify
+
+_NOT_A_REGION = "-"
+
+
+@dataclasses.dataclass(frozen=True)
+class _Regions:
+    names: dict[str, str]  # slug -> display name
+    matcher: PhraseMatcher  # keys: slugs, or "-" for phrases that are no region
+    slug_by_area: dict[str, str]  # M49 area -> region slug
+    area_by_country: dict[str, str]  # alpha-3 -> most specific M49 area
+    slugs_by_name: dict[str, str]  # folded slug, name or alias -> slug
+
+
+def find_regions(text: ItemText, countries: tuple[Country, ...]) -> tuple[FacetValue, ...]:
+    """Regions named outside boilerplate, the most prominent first, then the
+    M49 areas of the primary countries."""
+    regions = _regions()
+    rank: dict[str, tuple[int, int]] = {}  # slug -> (best section, first mention)
+    for found in regions.matcher.find(text.text):
+        section = text.section_at(found.start).kind
+        if found.key != _NOT_A_REGION and section != BOILERPLATE:
+            here = (SECTIONS.index(section), found.start)
+            rank[found.key] = min(rank.get(found.key, here), here)
+    slugs = sorted(rank, key=rank.__getitem__)
+    for country in countries:
+        area = regions.area_by_country.get(country.code)
+        if country.role == "primary" and area is not None:
+            slugs.append(regions.slug_by_area[area])
+    return tuple(FacetValue(slug, regions.names[slug]) for slug in dict.fromkeys(slugs))
+
+
+def region_slug(typed: str) -> str | None:
+    """The slug for a region's slug, name or alias, in any case."""
+    return _regions().slugs_by_name.get(fold(typed))
+
+
+def region_name(slug: str) -> str | None:
+    return _regions().names.get(slug)
+
+
+@functools.cache
+def _regions() -> _Regions:
+    data = load_data("regions.toml")
+    m49 = load_data("m49.toml")
+    names: dict[str, str] = {}
+    slug_by_area: dict[str, str] = {}
+    phrases = [Phrase(text, _NOT_A_REGION, exact_case=True) for text in data["not_regions"]["phrases"]]
+    slugs_by_name: dict[str, str] = {}
+    for slug, entry in data.items():
+        if slug == "not_regions":
+            continue
+        names[slug] = entry["name"]
+        for text in [entry["name"], *entry.get("aliases", ())]:
+            phrases.append(Phrase(text, slug, exact_case=True))
+            slugs_by_name[fold(text)] = slug
+        if "m49" in entry:
+            slug_by_area[entry["m49"]] = slug
+    areas = set(m49["areas"].values()) | set(m49["parents"]) | set(m49["parents"].values())
+    for area in sorted(areas - set(slug_by_area)):
+        slug = slug_by_area[area] = slugify(area)
+        names.setdefault(slug, area)
+        slugs_by_name.setdefault(fold(area), slug)
+    for slug in names:
+        slugs_by_name.setdefault(fold(slug), slug)
+    return _Regions(names, PhraseMatcher(phrases), slug_by_area, m49["areas"], slugs_by_name)

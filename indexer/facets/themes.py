@@ -1,0 +1,133 @@
+"""Themes from a fixed taxonomy, weighed from phrases and programmes.
+
+The taxonomy, the phrases for each theme and every weight and threshold are
+in `data/themes.toml`.
+"""
+
+from __future__ import annotations
+
+import collections
+import dataclasses
+import functools
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from indexer.facets.text import Found, ItemText, Phrase, PhraseMatcher, fold, load_data, spelling_forms
+
+if TYPE_CHECKING:
+    from indexer.facets.programmes import Programme
+
+_IGNORED = "-"
+
+
+@dataclasses.dataclass(frozen=True)
+class _Rules:
+    labels: tuple[str, ...]
+    matcher: PhraseMatcher  # keys: a phrase form, or "-" for phrases that are evidence for nothing
+    weights: dict[str, dict[str, float]]  # phrase form -> theme -> weight
+    where: dict[str, float]
+    fallback: str
+    max_themes: int
+    min_score: float
+    relative_min: float
+    listed_factor: float
+    list_min_themes: int
+    programme_weight: float
+
+
+def theme_labels() -> tuple[str, ...]:
+    """The taxonomy, in display order."""
+    return _rules().labels
+
+
+def theme_label(typed: str) -> str | None:
+    """The label for a label typed in any case, or as a slug
+    (`human-trafficking`)."""
+    return _labels_by_form().get(fold(typed))
+
+
+def assign_themes(text: ItemText, programmes: Sequence[tuple[Programme, list[Found]]]) -> tuple[str, ...]:
+    """1 to `max_themes` themes, the best supported first. The text should
+    have the programme names masked (their words count through the
+    programmes' themes)."""
+    rules = _rules()
+    scores = theme_scores(text, programmes)
+    ranked = sorted(scores, key=lambda label: (-scores[label], rules.labels.index(label)))
+    if not ranked:
+        return (rules.fallback,)
+    best = scores[ranked[0]]
+    kept = [ranked[0]] + [
+        label for label in ranked[1:]
+        if scores[label] >= rules.min_score and scores[label] >= rules.relative_min * best
+    ]
+    return tuple(kept[:rules.max_themes])
+
+
+def theme_scores(text: ItemText, programmes: Sequence[tuple[Programme, list[Found]]]) -> dict[str, float]:
+    """The evidence for each theme with any."""
+    rules = _rules()
+    scores: dict[str, float] = collections.defaultdict(float)
+    found = [f for f in rules.matcher.find(text.text) if f.key != _IGNORED]
+    sentences = [text.sentence_at(f.start) for f in found]
+    themes_in_sentence: dict[tuple[int, int], set[str]] = collections.defaultdict(set)
+    for phrase, sentence in zip(found, sentences):
+        themes_in_sentence[sentence].update(rules.weights[phrase.key])
+    # A phrase repeated within a sentence counts once.
+    in_sentence: dict[tuple[tuple[int, int], str, str], float] = {}
+    for phrase, sentence in zip(found, sentences):
+        where = rules.where[text.section_at(phrase.start).kind]
+        if len(themes_in_sentence[sentence]) >= rules.list_min_themes:
+            where *= rules.listed_factor
+        for label, weight in rules.weights[phrase.key].items():
+            key = (sentence, phrase.key, label)
+            in_sentence[key] = max(in_sentence.get(key, 0.0), weight * where)
+    for (_, _, label), evidence in in_sentence.items():
+        scores[label] += evidence
+    for programme, mentions in programmes:
+        where = max(rules.where[text.section_at(m.start).kind] for m in mentions)
+        for label in programme.themes:
+            scores[label] += rules.programme_weight * where
+    return dict(scores)
+
+
+@functools.cache
+def _rules() -> _Rules:
+    data = load_data("themes.toml")
+    labels = tuple(data["labels"])
+    unknown = (set(data["phrases"]) | {data["fallback"]}) - set(labels)
+    if unknown:
+        raise ValueError(f"themes.toml: {', '.join(sorted(unknown))} not in `labels`")
+    weights: dict[str, dict[str, float]] = collections.defaultdict(dict)
+    forms: dict[str, str] = {}  # folded form -> form as written
+    for label, phrases in data["phrases"].items():
+        # A theme's own label ("terrorism and violent extremism") is one of
+        # its phrases: read as one phrase, not as two themes' words.
+        for phrase, weight in {label: 1.0, **phrases}.items():
+            for form in spelling_forms(phrase):
+                weights[fold(form)][label] = max(weight, weights[fold(form)].get(label, 0.0))
+                forms[fold(form)] = form
+    for key, form in list(forms.items()):  # plurals: "prison" also matches "prisons"
+        plural = form + "s"
+        if not form.isupper() and not form.endswith("s") and fold(plural) not in forms:
+            weights[fold(plural)] = weights[key]
+            forms[fold(plural)] = plural
+    phrases = [Phrase(form, key, exact_case=form.isupper()) for key, form in forms.items()]
+    phrases += [Phrase(text, _IGNORED) for text in data["ignore"]]
+    return _Rules(
+        labels=labels,
+        matcher=PhraseMatcher(phrases),
+        weights=dict(weights),
+        where=data["where"],
+        fallback=data["fallback"],
+        max_themes=data["max_themes"],
+        min_score=data["min_score"],
+        relative_min=data["relative_min"],
+        listed_factor=data["listed_factor"],
+        list_min_themes=data["list_min_themes"],
+        programme_weight=data["programme_weight"],
+    )
+
+
+@functools.cache
+def _labels_by_form() -> dict[str, str]:
+    return {fold(label): label for label in theme_labels()}

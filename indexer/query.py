@@ -1,0 +1,227 @@
+"""Turn what a person types into a search box into Whoosh queries.
+
+The syntax is Whoosh's (quoted phrases, AND/OR/NOT, `-word`, trailing `*`,
+`field:value`) restricted to the fields people may name, and made safe:
+whatever is typed parses to a query or to nothing, never an exception, and
+no pattern can make the index enumerate its whole vocabulary.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import re
+
+from whoosh import fields, qparser, query
+
+from indexer import facets
+from indexer.schema import (
+    BODY, COUNTRY, COUNTRY_PRIMARY, PROGRAMME, REGION, SOURCE, THEME, TITLE, YEAR, build_schema,
+)
+
+# Fields a query may name, with the names people use for them.
+FIELD_ALIASES = {"program": PROGRAMME, "programmes": PROGRAMME, "countries": COUNTRY,
+                 "themes": THEME, "regions": REGION}
+QUERY_FIELDS = (TITLE, BODY, SOURCE, THEME, PROGRAMME, COUNTRY, REGION, YEAR)
+TEXT_FIELDS = (TITLE, BODY)
+FACET_QUERY_FIELDS = (THEME, PROGRAMME, COUNTRY, REGION)
+
+# How much a query naming an item's facet value lifts it: an item about
+# Pakistan above one that mentions Pakistan in passing.
+FACET_BOOSTS = {COUNTRY_PRIMARY: 3.0, PROGRAMME: 2.0, THEME: 1.5, REGION: 1.0}
+# Phrase proximity: the words of the query close together count extra.
+TITLE_PROXIMITY_BOOST = 2.0
+BODY_PROXIMITY_BOOST = 1.0
+
+MAX_FACET_PHRASE_WORDS = 6
+OPERATORS = {"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE", "TO"}
+# Characters that carry meaning in the query syntax.
+_SYNTAX = re.compile(r"""[:"*?()\[\]{}^~]|(?:^|\s)[-+]""")
+
+
+@dataclasses.dataclass
+class ParsedQuery:
+    text: str
+    strict: query.Query  # every word must match
+    loose: query.Query  # any word may match; more matching words score higher
+    boosts: list[query.Query]  # optional extras that only lift the score
+    words: list[str]  # the plain words typed, for spelling suggestions
+    notices: list[str]
+
+    @property
+    def is_empty(self) -> bool:
+        return self.loose is query.NullQuery
+
+    @property
+    def has_several_terms(self) -> bool:
+        return len(self.words) > 1
+
+
+@functools.cache
+def query_schema() -> fields.Schema:
+    """The schema the parser sees: only the fields a user may name, so
+    `id:` or `data:` in a query are read as plain words."""
+    full = build_schema()
+    return fields.Schema(**{name: full[name] for name in QUERY_FIELDS})
+
+
+def _parser(group) -> qparser.QueryParser:
+    parser = qparser.MultifieldParser(list(TEXT_FIELDS), query_schema(), group=group)
+    parser.add_plugin(qparser.PlusMinusPlugin())
+    aliases: dict[str, list[str]] = {}
+    for alias, field in FIELD_ALIASES.items():
+        aliases.setdefault(field, []).append(alias)
+    parser.add_plugin(qparser.FieldAliasPlugin(aliases))
+    # Fuzzy `word~` and ranges over text expand to many terms; not offered.
+    parser.remove_plugin_class(qparser.RangePlugin)
+    return parser
+
+
+@functools.cache
+def _strict_parser() -> qparser.QueryParser:
+    return _parser(qparser.AndGroup)
+
+
+@functools.cache
+def _loose_parser() -> qparser.QueryParser:
+    return _parser(qparser.OrGroup.factory(0.9))
+
+
+def parse_user_query(text: str) -> ParsedQuery:
+    text = " ".join(text.split())
+    notices: list[str] = []
+    words = plain_words(text)
+    rewritten, boosts = _expand_facet_phrases(text, words)
+    strict = _make_safe(_strict_parser().parse(rewritten), notices)
+    loose = _make_safe(_loose_parser().parse(rewritten), [])
+    if loose is not query.NullQuery and len(words) > 1:
+        boosts += _proximity_boosts(text, words)
+    return ParsedQuery(text, strict, loose, boosts, words, notices)
+
+
+def plain_words(text: str) -> list[str]:
+    """The words of a query that are not operators, field names or negated."""
+    words = []
+    for match in re.finditer(r"(?<![\w.:])([-+]?)([\w][\w.']*\w|\w)(:?)", text):
+        sign, word, colon = match.groups()
+        if colon or sign == "-" or word in OPERATORS:
+            continue
+        words.append(word)
+    return words
+
+
+def _expand_facet_phrases(text: str, words: list[str]) -> tuple[str, list[query.Query]]:
+    """Where the query names a facet value (a country, a programme's name
+    or acronym, a theme, a region), let items tagged with it match too and
+    rank them higher: `CCP` finds the Container Control Programme's news
+    even where the acronym is not written out."""
+    if _SYNTAX.search(text) or any(w in OPERATORS for w in text.split()):
+        # Queries with syntax mean what they say: no rewriting, boosts only.
+        return text, _facet_boosts(words)
+    alternatives, boosts = [], []
+    i = 0
+    while i < len(words):
+        for n in range(min(MAX_FACET_PHRASE_WORDS, len(words) - i), 0, -1):
+            phrase = " ".join(words[i:i + n])
+            matches = _facet_values(phrase)
+            if matches:
+                terms = " OR ".join(f'{field}:"{value}"' for field, value in matches)
+                alternatives.append(f"(({phrase}) OR {terms})")
+                boosts += _boost_terms(matches)
+                i += n
+                break
+        else:
+            alternatives.append(words[i])
+            i += 1
+    return " ".join(alternatives), boosts
+
+
+def _facet_boosts(words: list[str]) -> list[query.Query]:
+    boosts = []
+    for n in range(1, min(MAX_FACET_PHRASE_WORDS, len(words)) + 1):
+        for i in range(len(words) - n + 1):
+            boosts += _boost_terms(_facet_values(" ".join(words[i:i + n])))
+    return boosts
+
+
+def _facet_values(phrase: str) -> list[tuple[str, str]]:
+    if len(phrase) < 2:
+        return []
+    found = []
+    for field in FACET_QUERY_FIELDS:
+        value = facets.resolve_filter(field, phrase)
+        if value is not None:
+            found.append((field, value))
+    return found
+
+
+def _boost_terms(matches: list[tuple[str, str]]) -> list[query.Query]:
+    boosts = []
+    for field, value in matches:
+        boost_field = COUNTRY_PRIMARY if field == COUNTRY else field
+        boosts.append(query.Term(boost_field, value, boost=FACET_BOOSTS[boost_field]))
+    return boosts
+
+
+def _proximity_boosts(text: str, words: list[str]) -> list[query.Query]:
+    analyzer = query_schema()[BODY].analyzer
+    terms = [token.text for token in analyzer(" ".join(words))]
+    if len(terms) < 2:
+        return []
+    return [
+        query.Phrase(TITLE, terms, slop=2, boost=TITLE_PROXIMITY_BOOST),
+        query.Phrase(BODY, terms, slop=3, boost=BODY_PROXIMITY_BOOST),
+    ]
+
+
+def _make_safe(q: query.Query, notices: list[str]) -> query.Query:
+    """Resolve facet values and drop what would be expensive or meaningless."""
+
+    def fix(node: query.Query) -> query.Query:
+        field = getattr(node, "fieldname", None)
+        if isinstance(node, query.Every):
+            return query.NullQuery  # a lone `*` means "everything": browse mode
+        if isinstance(node, (query.Wildcard, query.Prefix, query.FuzzyTerm, query.Regex)):
+            pattern = getattr(node, "text", "")
+            if field in FACET_QUERY_FIELDS or not pattern or pattern[0] in "*?" or len(pattern) < 2:
+                _note(notices, "Wildcards need at least two letters before the `*`; "
+                               f"`{pattern}` was ignored.")
+                return query.NullQuery
+            return node
+        if field in FACET_QUERY_FIELDS and isinstance(node, (query.Term, query.Phrase)):
+            typed = node.text if isinstance(node, query.Term) else " ".join(node.words)
+            values = resolve_facet_values(field, typed)
+            if not values:
+                _note(notices, f"No {field} is called `{typed}`.")
+                return query.NullQuery
+            return query.Or([query.Term(field, v) for v in values]) if len(values) > 1 \
+                else query.Term(field, values[0], boost=node.boost)
+        if isinstance(node, query.Or) and any(isinstance(c, query.Not) for c in node.subqueries):
+            # `a b NOT c` read as "any of a, b" must still exclude c.
+            excluded = [c.query for c in node.subqueries if isinstance(c, query.Not)]
+            wanted = [c for c in node.subqueries if not isinstance(c, query.Not)]
+            if not wanted:
+                return query.NullQuery
+            return query.AndNot(query.Or(wanted), query.Or(excluded))
+        if isinstance(node, query.Phrase) and len(node.words) == 1:
+            return query.Term(node.fieldname, node.words[0], boost=node.boost)
+        return node
+
+    return q.accept(fix).normalize()
+
+
+def resolve_facet_values(field: str, typed: str) -> list[str]:
+    """The facet values a typed name stands for. A theme may be named by a
+    word of its label (`theme:trafficking` is every trafficking theme)."""
+    value = facets.resolve_filter(field, typed)
+    if value is not None:
+        return [value]
+    if field == THEME:
+        word = typed.strip().lower()
+        return [label for label in facets.theme_labels() if word and word in label.split()]
+    return []
+
+
+def _note(notices: list[str], message: str) -> None:
+    if message not in notices:
+        notices.append(message)

@@ -1,0 +1,166 @@
+"""A search request: what was asked, validated, in one plain value.
+
+The web app, the JSON API and the CLI all build a `SearchRequest` through
+`parse_search_request`, so a parameter means the same thing everywhere and
+is rejected with the same message everywhere.
+"""
+
+from __future__ import annotations
+
+import calendar
+import dataclasses
+import datetime as dt
+import re
+from collections.abc import Mapping, Sequence
+
+from indexer import facets
+from indexer.schema import COUNTRY, PROGRAMME, REGION, THEME, YEAR
+
+FILTER_PARAMS = (THEME, PROGRAMME, COUNTRY, REGION, YEAR)
+SORTS = ("relevance", "newest", "oldest")
+MAX_QUERY_LENGTH = 500
+MAX_PER_PAGE = 100
+MAX_PAGE = 1000
+MAX_FILTER_VALUES = 50
+DEFAULT_PER_PAGE = 10
+
+
+class InvalidRequest(ValueError):
+    """A parameter a client sent cannot be used; says which and why."""
+
+    def __init__(self, param: str | None, message: str):
+        self.param = param
+        self.message = message
+        super().__init__(message)
+
+
+@dataclasses.dataclass(frozen=True)
+class SearchRequest:
+    q: str = ""
+    filters: Mapping[str, tuple[str, ...]] = dataclasses.field(default_factory=dict)
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    sort: str = "relevance"
+    page: int = 1
+    per_page: int = DEFAULT_PER_PAGE
+    # The dates as the client wrote them, echoed back in responses and links.
+    date_from_raw: str = ""
+    date_to_raw: str = ""
+
+    @property
+    def effective_sort(self) -> str:
+        # Without words to rank by, relevance means newest first.
+        return self.sort if self.q.strip() or self.sort != "relevance" else "newest"
+
+    def echo(self) -> dict:
+        return {
+            "q": self.q,
+            "filters": {name: list(values) for name, values in self.filters.items() if values},
+            "from": self.date_from_raw or None,
+            "to": self.date_to_raw or None,
+            "sort": self.sort,
+            "page": self.page,
+            "per_page": self.per_page,
+        }
+
+
+def parse_search_request(args: Mapping[str, Sequence[str]]) -> SearchRequest:
+    """Build a request from parameters given as name -> list of values (the
+    shape of a query string); raise InvalidRequest naming the bad one."""
+    q = _single(args, "q") or ""
+    if len(q) > MAX_QUERY_LENGTH:
+        raise InvalidRequest("q", f"the query is {len(q)} characters long; "
+                                  f"shorten it to at most {MAX_QUERY_LENGTH}")
+    if "\x00" in q:
+        raise InvalidRequest("q", "the query contains a NUL character; remove it")
+    filters = {name: _filter_values(args, name) for name in FILTER_PARAMS}
+    date_from_raw = (_single(args, "from") or "").strip()
+    date_to_raw = (_single(args, "to") or "").strip()
+    date_from = parse_date_bound(date_from_raw, "from") if date_from_raw else None
+    date_to = parse_date_bound(date_to_raw, "to") if date_to_raw else None
+    if date_from and date_to and date_from > date_to:
+        raise InvalidRequest("from", f"`from` ({date_from_raw}) is after `to` ({date_to_raw}); "
+                                     "swap them or widen the range")
+    sort = _single(args, "sort") or "relevance"
+    if sort not in SORTS:
+        raise InvalidRequest("sort", f"unknown sort `{sort}`; use one of: {', '.join(SORTS)}")
+    page = _integer(args, "page", default=1, low=1, high=MAX_PAGE)
+    per_page = _integer(args, "per_page", default=DEFAULT_PER_PAGE, low=1, high=MAX_PER_PAGE)
+    return SearchRequest(q=q, filters={k: v for k, v in filters.items() if v},
+                         date_from=date_from, date_to=date_to, sort=sort, page=page,
+                         per_page=per_page, date_from_raw=date_from_raw, date_to_raw=date_to_raw)
+
+
+def parse_date_bound(text: str, param: str) -> dt.date:
+    """`YYYY`, `YYYY-MM` or `YYYY-MM-DD`; a `from` bound is the first day of
+    the year or month named, a `to` bound its last day."""
+    match = re.fullmatch(r"(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?", text)
+    if not match:
+        raise InvalidRequest(param, f"`{param}` must be YYYY, YYYY-MM or YYYY-MM-DD, not `{text}`")
+    year, month, day = (int(g) if g else None for g in match.groups())
+    try:
+        if month is None:
+            return dt.date(year, 1, 1) if param == "from" else dt.date(year, 12, 31)
+        if day is None:
+            last = calendar.monthrange(year, month)[1] if 1 <= month <= 12 else 0
+            return dt.date(year, month, 1 if param == "from" else last)
+        return dt.date(year, month, day)
+    except ValueError:
+        raise InvalidRequest(param, f"`{param}` is not a real date: `{text}`") from None
+
+
+def _single(args: Mapping[str, Sequence[str]], name: str) -> str | None:
+    values = args.get(name) or []
+    if isinstance(values, str):
+        values = [values]
+    values = [v for v in values if v != ""]
+    if len(values) > 1 and len(set(values)) > 1:
+        raise InvalidRequest(name, f"`{name}` was given {len(values)} times; give it once")
+    return values[0] if values else None
+
+
+def _integer(args, name: str, default: int, low: int, high: int) -> int:
+    text = _single(args, name)
+    if text is None:
+        return default
+    if not re.fullmatch(r"\s*\d{1,7}\s*", text):
+        raise InvalidRequest(name, f"`{name}` must be a whole number from {low} to {high}, not `{text[:40]}`")
+    value = int(text)
+    if not low <= value <= high:
+        raise InvalidRequest(name, f"`{name}` must be from {low} to {high}, not {value}")
+    return value
+
+
+def _filter_values(args, name: str) -> tuple[str, ...]:
+    typed = args.get(name) or []
+    if isinstance(typed, str):
+        typed = [typed]
+    # A comma-separated list is the same as repeating the parameter, except
+    # for themes, whose labels may themselves contain commas.
+    if name != THEME:
+        typed = [part for value in typed for part in value.split(",")]
+    typed = [v.strip() for v in typed if v.strip()]
+    if len(typed) > MAX_FILTER_VALUES:
+        raise InvalidRequest(name, f"too many `{name}` values ({len(typed)}); give at most {MAX_FILTER_VALUES}")
+    values: list[str] = []
+    for text in typed:
+        value = _resolve_filter_value(name, text)
+        if value not in values:
+            values.append(value)
+    return tuple(values)
+
+
+def _resolve_filter_value(name: str, text: str) -> str:
+    if name == YEAR:
+        if not re.fullmatch(r"\d{4}", text):
+            raise InvalidRequest(name, f"`year` must be a four-digit year, not `{text[:40]}`")
+        return text
+    value = facets.resolve_filter(name, text)
+    if value is None:
+        hints = {THEME: "a theme label such as `human trafficking`",
+                 PROGRAMME: "a programme slug, name or acronym such as `CCP`",
+                 COUNTRY: "an ISO code or a country name such as `IRQ` or `Iraq`",
+                 REGION: "a region slug or name such as `central-asia`"}
+        raise InvalidRequest(name, f"unknown {name} `{text[:60]}`; use {hints[name]} "
+                                   f"(GET /api/facets lists every value)")
+    return value

@@ -1,0 +1,161 @@
+"""The Whoosh schema, its analyzers, and the pure item -> document function.
+
+Everything the index stores or searches is declared here, so that a change
+to what is indexed is a change to this one module.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import json
+from importlib import resources
+
+from whoosh import analysis, fields
+from whoosh.support.charset import accent_map
+
+from indexer.model import NewsItem
+
+# Field names, used by the builder and the search code alike.
+ID = "id"
+TITLE = "title"
+BODY = "body"
+SPELL = "spell"
+DATE_START = "date_start"
+DATE_END = "date_end"
+YEAR = "year"
+THEME = "theme"
+PROGRAMME = "programme"
+COUNTRY = "country"
+COUNTRY_PRIMARY = "country_primary"
+REGION = "region"
+SOURCE = "source"
+CREDIT = "credit"
+CONTENT_HASH = "content_hash"
+DATA = "data"
+
+FACET_FIELDS = (THEME, PROGRAMME, COUNTRY, REGION, YEAR)
+
+# A token is a word, or a dotted acronym kept whole (GLO.ACT, U.S.) so that
+# it can be searched exactly as it is written.
+TOKEN_PATTERN = r"(?:\w+\.)+\w+|\w+"
+
+
+@functools.cache
+def spelling_map() -> dict[str, str]:
+    """British form -> American form, with regular inflections derived."""
+    text = resources.files("indexer").joinpath("data/spelling_variants.txt").read_text("utf-8")
+    mapping: dict[str, str] = {}
+    for line in text.splitlines():
+        line = line.split("#", 1)[0].strip()
+        if not line:
+            continue
+        british, american = line.split()
+        for b, a in zip(_inflections(british), _inflections(american)):
+            if b != a:
+                mapping[b] = a
+    return mapping
+
+
+def _inflections(word: str) -> list[str]:
+    # Index-aligned between the two spellings of a pair.
+    if word.endswith("e"):
+        stem = word[:-1]
+        return [word, word + "s", word + "d", word + "r", word + "rs", stem + "ing",
+                stem + "ation", stem + "ations"]
+    return [word, word + "s", word + "ed", word + "er", word + "ers", word + "ing",
+            word + "ation", word + "ations"]
+
+
+class SpellingVariantFilter(analysis.Filter):
+    """Folds British spellings onto American ones before stemming, so
+    `organised` and `organized` reach the same index term."""
+
+    def __call__(self, tokens):
+        variants = spelling_map()
+        for token in tokens:
+            token.text = variants.get(token.text, token.text)
+            yield token
+
+
+def text_analyzer() -> analysis.Analyzer:
+    return (
+        analysis.RegexTokenizer(TOKEN_PATTERN)
+        | analysis.LowercaseFilter()
+        | analysis.CharsetFilter(accent_map)
+        | SpellingVariantFilter()
+        | analysis.StopFilter()
+        | analysis.StemFilter(cachesize=50000)
+    )
+
+
+def plain_analyzer() -> analysis.Analyzer:
+    """Unstemmed words: the vocabulary that "did you mean" suggests from."""
+    return (
+        analysis.RegexTokenizer(TOKEN_PATTERN)
+        | analysis.LowercaseFilter()
+        | analysis.CharsetFilter(accent_map)
+        | analysis.StopFilter(minsize=3)
+    )
+
+
+def build_schema() -> fields.Schema:
+    analyzer = text_analyzer()
+    return fields.Schema(
+        # Unique so that update_document replaces an item in place.
+        id=fields.ID(stored=True, unique=True),
+        # Titles are short and say what an item is about: weighted above the body.
+        title=fields.TEXT(analyzer=analyzer, field_boost=2.5),
+        # Positions kept so quoted phrases and proximity work.
+        body=fields.TEXT(analyzer=analyzer),
+        # Unstemmed words of title and body; only read by the spelling corrector.
+        spell=fields.TEXT(analyzer=plain_analyzer(), phrase=False),
+        # Dates as datetimes so date-range queries and sorting work in Whoosh too.
+        date_start=fields.DATETIME(sortable=True),
+        date_end=fields.DATETIME(sortable=True),
+        # Facets are exact machine values (a theme label contains spaces, so
+        # values are comma-separated), not analysed text.
+        year=fields.KEYWORD(commas=True),
+        theme=fields.KEYWORD(commas=True),
+        programme=fields.KEYWORD(commas=True),
+        country=fields.KEYWORD(commas=True),
+        # Only the countries an item is about: the facet-match ranking boost.
+        country_primary=fields.KEYWORD(commas=True),
+        region=fields.KEYWORD(commas=True),
+        # Publisher and credit are searchable as words, e.g. `source:vienna`.
+        source=fields.TEXT(analyzer=analyzer, phrase=False),
+        credit=fields.TEXT(analyzer=analyzer, phrase=False),
+        # Stored so update can tell a changed item from an unchanged one.
+        content_hash=fields.ID(stored=True),
+        # The whole item as JSON: the one stored copy results and item pages
+        # render from, so no text is stored twice.
+        data=fields.STORED(),
+    )
+
+
+def item_to_document(item: NewsItem) -> dict:
+    """The Whoosh document for an item; pure, so a rebuild and an update of
+    the same item write the same document."""
+    years = range(item.date_start.year, item.date_end.year + 1)
+    return {
+        ID: item.id,
+        TITLE: item.title,
+        BODY: item.body,
+        SPELL: f"{item.title}\n{item.body}",
+        DATE_START: _as_datetime(item.date_start),
+        DATE_END: _as_datetime(item.date_end),
+        YEAR: ",".join(str(y) for y in years),
+        THEME: ",".join(item.themes),
+        PROGRAMME: ",".join(p.value for p in item.programmes),
+        COUNTRY: ",".join(c.code for c in item.countries),
+        COUNTRY_PRIMARY: ",".join(c.code for c in item.countries if c.role == "primary"),
+        REGION: ",".join(r.value for r in item.regions),
+        SOURCE: item.source or "",
+        CREDIT: item.image_credit or "",
+        CONTENT_HASH: item.content_hash,
+        DATA: json.dumps(item.to_dict(), ensure_ascii=False),
+    }
+
+
+def _as_datetime(day: dt.date) -> dt.datetime:
+    return dt.datetime(day.year, day.month, day.day)

@@ -1,0 +1,330 @@
+"""The one search function: a request in, a plain result dict out.
+
+The HTML page, the JSON API, the feeds and the CLI all render what
+`search()` returns; none of them searches on its own.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import math
+import threading
+import time
+from collections.abc import Iterable
+
+import numpy as np
+from whoosh import highlight, query, scoring
+from whoosh.index import Index
+
+from indexer import facets
+from indexer.facetindex import FacetIndex, read_facet_index
+from indexer.query import ParsedQuery, parse_user_query, plain_words
+from indexer.request import FILTER_PARAMS, SearchRequest
+from indexer.schema import BODY, DATA, ID, SPELL, TITLE, YEAR, text_analyzer
+from indexer.store import IndexStore
+
+SNIPPET_CHARS = 240
+RELATED_ITEMS = 5
+# BM25F: a title is a short field, so length normalisation matters less there.
+WEIGHTING = scoring.BM25F(B=0.75, K1=1.2, title_B=0.3)
+
+
+class SearchIndex:
+    """One open version of the index, with what is derived from it once."""
+
+    def __init__(self, version: str, index: Index, manifest: dict):
+        self.version = version
+        self.index = index
+        self.manifest = manifest
+        self._local = threading.local()
+        with index.reader() as reader:
+            self.facets: FacetIndex = read_facet_index(reader)
+
+    @property
+    def searcher(self):
+        # Whoosh searchers are not shared between threads.
+        searcher = getattr(self._local, "searcher", None)
+        if searcher is None:
+            searcher = self._local.searcher = self.index.searcher(weighting=WEIGHTING)
+        return searcher
+
+    def stored_item(self, docnum: int) -> dict:
+        return json.loads(self.searcher.stored_fields(docnum)[DATA])
+
+    def docnum(self, item_id: str) -> int | None:
+        return self.searcher.document_number(**{ID: item_id})
+
+    def close(self) -> None:
+        searcher = getattr(self._local, "searcher", None)
+        if searcher is not None:
+            searcher.close()
+
+
+class Catalog:
+    """The serving index as the web app sees it: reopened on the first
+    request after a build or update swaps in a new version."""
+
+    def __init__(self, store: IndexStore):
+        self.store = store
+        self._lock = threading.Lock()
+        self._open: dict[str, SearchIndex] = {}
+
+    def current(self) -> SearchIndex:
+        version = self.store.current_version()
+        opened = self._open.get(version) if version else None
+        if opened is not None:
+            return opened
+        with self._lock:
+            version, index = self.store.open()
+            if version not in self._open:
+                self._open[version] = SearchIndex(version, index, self.store.manifest(version))
+                # Keep the previous version open for requests still using it.
+                for old in list(self._open)[:-2]:
+                    self._open.pop(old).close()
+            return self._open[version]
+
+
+def search(index: SearchIndex, request: SearchRequest) -> dict:
+    started = time.perf_counter()
+    parsed = parse_user_query(request.q) if request.q.strip() else None
+    result = _run(index, request, parsed)
+    if result["total"] == 0 and parsed and not parsed.is_empty:
+        suggestion = suggest(index, request.q)
+        if suggestion:
+            retry = _run(index, request, parse_user_query(suggestion))
+            if retry["total"]:
+                retry["notice"] = (f"No items match “{request.q}”; "
+                                   f"showing results for “{suggestion}” instead.")
+                retry["suggestion"] = {"q": suggestion, "searched": True}
+                result = retry
+        else:
+            result["suggestion"] = None
+    elif parsed:
+        suggestion = suggest(index, request.q)
+        result["suggestion"] = {"q": suggestion, "searched": False} if suggestion else None
+    result["query"] = request.echo()
+    result["index_version"] = index.version
+    result["took_ms"] = round((time.perf_counter() - started) * 1000, 2)
+    return result
+
+
+def _run(index: SearchIndex, request: SearchRequest, parsed: ParsedQuery | None) -> dict:
+    fi = index.facets
+    notices = list(parsed.notices) if parsed else []
+    searcher = index.searcher
+
+    if parsed is None or parsed.is_empty:
+        text_mask = fi.live.copy()
+        strict_mask = text_mask
+    else:
+        text_mask = _mask(fi, searcher.docs_for_query(parsed.loose))
+        strict_mask = _mask(fi, searcher.docs_for_query(parsed.strict)) & text_mask
+
+    filter_masks = {name: fi.facets[name].documents_with_any(values)
+                    for name, values in request.filters.items() if values}
+    date_mask = fi.dates_overlapping(request.date_from, request.date_to)
+    matching = text_mask & date_mask
+    for mask in filter_masks.values():
+        matching &= mask
+
+    facet_results = {name: _facet_counts(fi, name, text_mask & date_mask, filter_masks, request)
+                     for name in FILTER_PARAMS}
+
+    total = int(matching.sum())
+    strict_total = int((matching & strict_mask).sum())
+    pages = max(1, math.ceil(total / request.per_page))
+    first = (request.page - 1) * request.per_page
+    sort = request.effective_sort if parsed and not parsed.is_empty else (
+        "newest" if request.sort == "relevance" else request.sort)
+
+    if sort == "relevance":
+        hits = _ranked(index, parsed, matching, strict_mask, first + request.per_page)[first:]
+    else:
+        ordered = fi.order_by_date(np.flatnonzero(matching), newest_first=(sort == "newest"))
+        hits = [(int(d), None) for d in ordered[first:first + request.per_page]]
+
+    if parsed and not parsed.is_empty and total and strict_total == 0 and parsed.has_several_terms:
+        notices.append("No item matches all of the words; showing items that match some of them.")
+
+    histogram = [{"period": period, "count": count}
+                 for period, count in fi.month_counts(np.flatnonzero(matching))]
+    highlighter = _Highlighter(parsed)
+    results = [_result(index, docnum, score, highlighter) for docnum, score in hits]
+    return {
+        "total": total,
+        "total_all_words": strict_total,
+        "page": request.page,
+        "per_page": request.per_page,
+        "pages": pages,
+        "sort": sort,
+        "results": results,
+        "facets": facet_results,
+        "histogram": histogram,
+        "suggestion": None,
+        "notice": " ".join(notices) or None,
+    }
+
+
+def _mask(fi: FacetIndex, docnums: Iterable[int]) -> np.ndarray:
+    mask = np.zeros(fi.size, dtype=bool)
+    ids = np.fromiter(docnums, dtype=np.int64)
+    mask[ids] = True
+    return mask & fi.live
+
+
+def _ranked(index: SearchIndex, parsed: ParsedQuery, matching: np.ndarray,
+            strict_mask: np.ndarray, limit: int) -> list[tuple[int, float]]:
+    """Items matching every word first, then items matching some; each group
+    ranked by BM25F with the optional facet and proximity boosts."""
+    hits: list[tuple[int, float]] = []
+    for group_query, group_mask in ((parsed.strict, matching & strict_mask),
+                                    (parsed.loose, matching & ~strict_mask)):
+        if len(hits) >= limit or not group_mask.any():
+            continue
+        scored = query.AndMaybe(group_query, query.Or(parsed.boosts)) if parsed.boosts else group_query
+        allowed = set(np.flatnonzero(group_mask).tolist())
+        results = index.searcher.search(scored, filter=allowed, limit=limit - len(hits))
+        hits += [(hit.docnum, round(hit.score, 4)) for hit in results]
+    return hits
+
+
+def _facet_counts(fi: FacetIndex, name: str, base: np.ndarray,
+                  filter_masks: dict[str, np.ndarray], request: SearchRequest) -> list[dict]:
+    """Counts with every filter applied except this facet's own, so the
+    values beside a selected one stay visible (disjunctive faceting)."""
+    mask = base.copy()
+    for other, other_mask in filter_masks.items():
+        if other != name:
+            mask &= other_mask
+    column = fi.facets[name]
+    counts = column.counts(mask)
+    selected = request.filters.get(name, ())
+    entries = {value: int(count) for value, count in zip(column.values, counts) if count}
+    for value in selected:
+        entries.setdefault(value, 0)
+    rows = [{"value": value, "label": facet_label(name, value), "count": count,
+             "selected": value in selected} for value, count in entries.items()]
+    if name == YEAR:
+        rows.sort(key=lambda row: row["value"], reverse=True)
+    else:
+        rows.sort(key=lambda row: (-row["count"], row["label"].lower()))
+    return rows
+
+
+def facet_label(name: str, value: str) -> str:
+    return value if name == YEAR else facets.facet_label(name, value)
+
+
+def all_facet_values(index: SearchIndex) -> dict:
+    """Every facet value with its count over the whole index."""
+    fi = index.facets
+    empty = SearchRequest()
+    return {name: _facet_counts(fi, name, fi.live, {}, empty) for name in FILTER_PARAMS}
+
+
+def get_item(index: SearchIndex, item_id: str) -> dict | None:
+    docnum = index.docnum(item_id)
+    if docnum is None:
+        return None
+    item = index.stored_item(docnum)
+    item["related"] = related_items(index, docnum, item)
+    return item
+
+
+def related_items(index: SearchIndex, docnum: int, item: dict) -> list[dict]:
+    """More like this: the items sharing the most distinctive words."""
+    text = f"{item['title']}\n{item['title']}\n{item['body']}"
+    similar = index.searcher.more_like(docnum, BODY, text=text, top=RELATED_ITEMS, numterms=12)
+    return [_summary(index.stored_item(hit.docnum)) for hit in similar]
+
+
+def _summary(item: dict) -> dict:
+    return {key: item[key] for key in ("id", "title", "date_start", "date_end")}
+
+
+def _result(index: SearchIndex, docnum: int, score: float | None, highlighter: "_Highlighter") -> dict:
+    item = index.stored_item(docnum)
+    return {
+        "id": item["id"],
+        "title": item["title"],
+        "title_html": highlighter.title(item["title"]),
+        "date_start": item["date_start"],
+        "date_end": item["date_end"],
+        "date_raw": item["date_raw"],
+        "snippet": highlighter.snippet(item["body"]),
+        "themes": item["themes"],
+        "programmes": item["programmes"],
+        "countries": item["countries"],
+        "regions": item["regions"],
+        "source": item["source"],
+        "score": score,
+    }
+
+
+class _MarkFormatter(highlight.HtmlFormatter):
+    """Escaped text with <mark> around matched words, and no other markup."""
+
+    def __init__(self):
+        super().__init__(tagname="mark", between=" … ")
+
+    def format_token(self, text, token, replace=False):
+        return f"<mark>{html.escape(highlight.get_text(text, token, replace), quote=False)}</mark>"
+
+    def _text(self, text):
+        return html.escape(text, quote=False)
+
+
+class _Highlighter:
+    def __init__(self, parsed: ParsedQuery | None):
+        self.terms = set()
+        if parsed and not parsed.is_empty:
+            self.terms = {text for field, text in parsed.loose.iter_all_terms()
+                          if field in (TITLE, BODY) and isinstance(text, str)}
+        self.analyzer = text_analyzer()
+        self.formatter = _MarkFormatter()
+
+    def title(self, title: str) -> str:
+        if not self.terms:
+            return html.escape(title, quote=False)
+        marked = highlight.highlight(title, self.terms, self.analyzer, highlight.WholeFragmenter(),
+                                     self.formatter, top=1, minscore=0)
+        return marked or html.escape(title, quote=False)
+
+    def snippet(self, body: str) -> str:
+        if self.terms:
+            fragmenter = highlight.ContextFragmenter(maxchars=SNIPPET_CHARS, surround=80)
+            marked = highlight.highlight(body, self.terms, self.analyzer, fragmenter,
+                                         self.formatter, top=1)
+            if marked:
+                return marked
+        return html.escape(_lead(body), quote=False)
+
+
+def _lead(body: str) -> str:
+    text = " ".join(body.split())
+    if len(text) <= SNIPPET_CHARS:
+        return text
+    cut = text.rfind(" ", 0, SNIPPET_CHARS)
+    return text[: cut if cut > 0 else SNIPPET_CHARS] + " …"
+
+
+def suggest(index: SearchIndex, text: str) -> str | None:
+    """A corrected query when some words are not in the index vocabulary
+    (`trafficing` -> `trafficking`); None when every word is known."""
+    reader = index.searcher.reader()
+    corrector = index.searcher.corrector(SPELL)
+    changed = False
+    corrected = text
+    for word in plain_words(text):
+        folded = word.lower()
+        if len(folded) < 4 or not folded.isalpha() or reader.doc_frequency(SPELL, folded):
+            continue
+        options = corrector.suggest(folded, limit=1, maxdist=2)
+        if options:
+            replacement = options[0]
+            if word[0].isupper():
+                replacement = replacement.capitalize()
+            corrected = corrected.replace(word, replacement, 1)
+            changed = True
+    return corrected if changed else None

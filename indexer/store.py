@@ -1,0 +1,293 @@
+"""The index directory: versions on disk, the atomic swap, and the write lock.
+
+Layout of the index directory::
+
+    index/
+      current -> v-20191210T120000Z-1234    symlink to the serving version
+      v-.../                                a complete Whoosh index + manifest.json
+      .write.lock                           held by whoever builds or updates
+
+A build or an update never writes into the serving version: it writes a new
+version beside it and then replaces the `current` symlink in one rename, so
+readers see either the old index or the new one, never a half-written one,
+and a build killed midway leaves the old index serving.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import datetime as dt
+import errno
+import fcntl
+import json
+import logging
+import os
+import shutil
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from pathlib import Path
+
+import whoosh
+import whoosh.index
+
+from indexer.model import NewsItem
+from indexer.schema import CONTENT_HASH, ID, build_schema, item_to_document
+
+log = logging.getLogger(__name__)
+
+CURRENT = "current"
+MANIFEST = "manifest.json"
+LOCK_FILE = ".write.lock"
+VERSION_PREFIX = "v-"
+# Bumped when the schema or the document function changes in a way that
+# needs a full rebuild; update refuses to patch an index of another format.
+FORMAT = 1
+# Versions kept besides the serving one, so a reader that opened the
+# previous version just before a swap can still finish its request.
+KEEP_PREVIOUS = 1
+
+
+class IndexBusy(RuntimeError):
+    """Another build or update holds the write lock for too long."""
+
+
+class IndexMissing(RuntimeError):
+    """There is no built index in the directory yet."""
+
+
+@dataclasses.dataclass(frozen=True)
+class UpdateCounts:
+    added: int
+    changed: int
+    removed: int
+    unchanged: int
+
+    @property
+    def total_changes(self) -> int:
+        return self.added + self.changed + self.removed
+
+
+ProgressCallback = Callable[[int, int], None]
+
+
+class IndexStore:
+    def __init__(self, root: str | os.PathLike, lock_timeout: float = 60.0):
+        self.root = Path(root)
+        self.lock_timeout = lock_timeout
+
+    # -- reading ---------------------------------------------------------
+
+    def current_version(self) -> str | None:
+        """The name of the serving version, or None before the first build.
+
+        One readlink: cheap enough to call on every request, which is how a
+        running web app notices a swap without a restart.
+        """
+        try:
+            return os.readlink(self.root / CURRENT)
+        except FileNotFoundError:
+            return None
+
+    def version_path(self, version: str) -> Path:
+        return self.root / version
+
+    def open(self, version: str | None = None) -> tuple[str, whoosh.index.Index]:
+        version = version or self.current_version()
+        if version is None:
+            raise IndexMissing(f"no index in {self.root}; run `newsearch build` first")
+        return version, whoosh.index.open_dir(str(self.version_path(version)))
+
+    def manifest(self, version: str | None = None) -> dict:
+        version = version or self.current_version()
+        if version is None:
+            raise IndexMissing(f"no index in {self.root}; run `newsearch build` first")
+        return json.loads((self.version_path(version) / MANIFEST).read_text("utf-8"))
+
+    def exists(self) -> bool:
+        return self.current_version() is not None
+
+    # -- writing ---------------------------------------------------------
+
+    @contextlib.contextmanager
+    def write_lock(self) -> Iterator[None]:
+        """One writer at a time; a second one waits up to `lock_timeout`."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        with open(self.root / LOCK_FILE, "a+") as lock:
+            deadline = time.monotonic() + self.lock_timeout
+            while True:
+                try:
+                    fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except OSError as err:
+                    if err.errno not in (errno.EAGAIN, errno.EACCES):
+                        raise
+                    if time.monotonic() >= deadline:
+                        raise IndexBusy(
+                            f"another build or update of {self.root} has held the write lock "
+                            f"for over {self.lock_timeout:g}s; wait for it to finish and retry"
+                        ) from None
+                    time.sleep(0.05)
+            try:
+                yield
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
+
+    def build(
+        self,
+        items: Sequence[NewsItem],
+        sources: Sequence[str] = (),
+        progress: ProgressCallback | None = None,
+    ) -> dict:
+        """Write a complete new version from `items` and swap it in."""
+        with self.write_lock():
+            self._remove_abandoned_versions()
+            version, path = self._new_version_dir()
+            index = whoosh.index.create_in(str(path), build_schema())
+            writer = index.writer(limitmb=256)
+            try:
+                for done, item in enumerate(items, 1):
+                    writer.add_document(**item_to_document(item))
+                    if progress:
+                        progress(done, len(items))
+                writer.commit()
+            except BaseException:
+                writer.cancel()
+                shutil.rmtree(path, ignore_errors=True)
+                raise
+            manifest = self._finish_version(version, index, sources)
+            log.info("built index %s: %d documents", version, manifest["documents"])
+            return manifest
+
+    def update(self, items: Sequence[NewsItem], sources: Sequence[str] = ()) -> tuple[UpdateCounts, dict]:
+        """Apply only the differences between `items` and the serving index:
+        new ids are added, ids whose content hash changed are replaced, ids
+        no longer in `items` are removed. Builds from scratch if there is no
+        index yet."""
+        with self.write_lock():
+            current = self.current_version()
+            if current is None or self.manifest(current).get("format") != FORMAT:
+                pass  # fall through to a full build below, outside this lock
+            else:
+                return self._update_locked(current, items, sources)
+        manifest = self.build(items, sources)
+        return UpdateCounts(added=manifest["documents"], changed=0, removed=0, unchanged=0), manifest
+
+    def _update_locked(self, current: str, items: Sequence[NewsItem], sources: Sequence[str]):
+        _, live = self.open(current)
+        with live.searcher() as searcher:
+            indexed = {fields[ID]: fields[CONTENT_HASH] for fields in searcher.all_stored_fields()}
+        wanted = {item.id: item for item in items}
+        added = [item for key, item in wanted.items() if key not in indexed]
+        changed = [item for key, item in wanted.items() if key in indexed and indexed[key] != item.content_hash]
+        removed = [key for key in indexed if key not in wanted]
+        counts = UpdateCounts(len(added), len(changed), len(removed), len(wanted) - len(added) - len(changed))
+        if not counts.total_changes:
+            manifest = self.manifest(current)
+            log.info("update of %s: nothing changed", current)
+            return counts, manifest
+
+        self._remove_abandoned_versions()
+        version, path = self._new_version_dir()
+        _link_tree(self.version_path(current), path)
+        index = whoosh.index.open_dir(str(path))
+        writer = index.writer(limitmb=256)
+        try:
+            for key in removed:
+                writer.delete_by_term(ID, key)
+            for item in changed:
+                writer.update_document(**item_to_document(item))
+            for item in added:
+                writer.add_document(**item_to_document(item))
+            writer.commit(optimize=False)
+        except BaseException:
+            writer.cancel()
+            shutil.rmtree(path, ignore_errors=True)
+            raise
+        manifest = self._finish_version(version, index, sources)
+        log.info("updated index %s -> %s: %s", current, version, counts)
+        return counts, manifest
+
+    def _new_version_dir(self) -> tuple[str, Path]:
+        stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
+        version = f"{VERSION_PREFIX}{stamp}-{os.getpid()}"
+        path = self.version_path(version)
+        path.mkdir(parents=True)
+        return version, path
+
+    def _finish_version(self, version: str, index: whoosh.index.Index, sources: Sequence[str]) -> dict:
+        path = self.version_path(version)
+        manifest = {
+            "version": version,
+            "format": FORMAT,
+            "built_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+            "documents": index.doc_count(),
+            "sources": list(sources),
+            "whoosh": whoosh.versionstring(),
+        }
+        _write_durably(path / MANIFEST, json.dumps(manifest, indent=2) + "\n")
+        _fsync_tree(path)
+        self._swap(version)
+        self._prune(keep=version)
+        return manifest
+
+    def _swap(self, version: str) -> None:
+        tmp = self.root / f".{CURRENT}.{os.getpid()}"
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+        os.symlink(version, tmp)
+        os.replace(tmp, self.root / CURRENT)
+        _fsync_dir(self.root)
+
+    def _versions(self) -> list[str]:
+        return sorted(p.name for p in self.root.glob(f"{VERSION_PREFIX}*") if p.is_dir())
+
+    def _prune(self, keep: str) -> None:
+        older = [v for v in self._versions() if v != keep]
+        for version in older[: max(0, len(older) - KEEP_PREVIOUS)]:
+            shutil.rmtree(self.version_path(version), ignore_errors=True)
+
+    def _remove_abandoned_versions(self) -> None:
+        """Versions without a manifest were left by a build that died; only
+        called under the write lock, so none of them is still being written."""
+        for version in self._versions():
+            if not (self.version_path(version) / MANIFEST).exists():
+                log.warning("removing abandoned partial index %s", version)
+                shutil.rmtree(self.version_path(version), ignore_errors=True)
+
+
+def _link_tree(source: Path, target: Path) -> None:
+    """Whoosh never rewrites a segment file once written, so an update can
+    start from hard links to the serving version's files instead of copies."""
+    for entry in source.iterdir():
+        if entry.name == MANIFEST or entry.name.endswith("_LOCK") or entry.name.endswith(".lock"):
+            continue
+        os.link(entry, target / entry.name)
+
+
+def _write_durably(path: Path, text: str) -> None:
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(text)
+        f.flush()
+        os.fsync(f.fileno())
+
+
+def _fsync_tree(path: Path) -> None:
+    for entry in path.iterdir():
+        if entry.is_file():
+            fd = os.open(entry, os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+    _fsync_dir(path)
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+

@@ -1,0 +1,192 @@
+import pytest
+
+from indexer.clean import CleanBody, clean_body, clean_line, split_credit, split_source
+from indexer.sources import bundled_corpus
+
+
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        ("14 th\u00a0EU-UNODC Senior Officials Meeting", "14th EU-UNODC Senior Officials Meeting"),
+        ("the 6  th session", "the 6th session"),
+        ("its 62 nd session, the 1 st and the 3 rd", "its 62nd session, the 1st and the 3rd"),
+        ("the\u00a0 1st\u202fEU-UNODC project", "the 1st EU-UNODC project"),
+        ("a\u2009thin\u2007figure\u200bzero width", "a thin figure zero width"),
+        ("  Security Sector Reform \u00a0 in Eastern Europe\u00a0 ", "Security Sector Reform in Eastern Europe"),
+        ("2019 saw 15 thefts", "2019 saw 15 thefts"),  # `th` must be a whole word
+        ("\u00a0 \u00a0", ""),
+    ],
+)
+def test_clean_line(raw, expected):
+    assert clean_line(raw) == expected
+
+
+@pytest.mark.parametrize(
+    "line, expected",
+    [
+        ("Image © UNODCOn the occasion of the campaign", ("UNODC", "On the occasion of the campaign")),
+        ("Image © UNODCUNODC together with Belgium", ("UNODC", "UNODC together with Belgium")),
+        ("Image © UNODCEDD 2019 provided a unique opportunity", ("UNODC", "EDD 2019 provided a unique opportunity")),
+        ("Image © UNRICOn World day against Human Trafficking", ("UNRIC", "On World day against Human Trafficking")),
+        ("Image © Belgian MoFAThe agreement was signed", ("Belgian MoFA", "The agreement was signed")),
+        ("Image © UNODCMr Ketil Ottersen, UNODC's Senior Coordinator", ("UNODC", "Mr Ketil Ottersen, UNODC's Senior Coordinator")),
+        ("Image © Belgian MoFA", ("Belgian MoFA", "")),
+        ("Image © UNRIC.", ("UNRIC", "")),
+        ("Photo credit UNODC Brussels", ("UNODC Brussels", "")),
+        ("Photo credit: UNODC Brussels", ("UNODC Brussels", "")),
+        ("Photo: Jane Doe", ("Jane Doe", "")),
+        ("Photo © Jane DoeThe delegation visited", ("Jane Doe", "The delegation visited")),
+        ("© UNODC", ("UNODC", "")),
+        # not credits, or credits whose end cannot be told: left alone
+        ("Photographs of the event were shown", (None, "Photographs of the event were shown")),
+        ("Imagery from satellites helps", (None, "Imagery from satellites helps")),
+        ("Image © UNODC the delegation then visited the port", (None, "Image © UNODC the delegation then visited the port")),
+        ("The meeting, Image © UNODC", (None, "The meeting, Image © UNODC")),
+    ],
+)
+def test_split_credit(line, expected):
+    assert split_credit(line) == expected
+
+
+# Every credit in the bundled corpus: (line, credit, how the text goes on).
+CORPUS_CREDITS = [
+    (8, "UNODC", "On the occasion of the 20"),
+    (45, "UNODC", "UNODC together with Belgi"),
+    (64, "UNODC", "The United Nations Office"),
+    (84, "UNODC", "Law enforcement investiga"),
+    (92, "UNODC", "Additionally, the delegat"),
+    (141, "UNODC", "UNODC and the EU launched"),
+    (163, "UNODC", "The Container Control Pro"),
+    (217, "UNODC", "On 12 September a Steerin"),
+    (224, "UNODC", "The Finnish Presidency of"),
+    (260, "UNRIC", "On World day against Huma"),
+    (278, "UNRIC", "On 24th July 2019, the Re"),
+    (291, "UNODC", "Fighting corruption in sp"),
+    (302, "UNODC", "The United Nations Office"),
+    (318, "UNODC", "The thirteenth edition of"),
+    (322, "UNODC", "EDD 2019 provided a uniqu"),
+    (329, "UNODC", "The Chief of the Secretar"),
+    (343, "UNODC", "The Pakistan's Action to "),
+    (379, "UNODC", "On 11 April 2019, members"),
+    (396, "UNODC", "The Permanent Representat"),
+    (446, "UNODC", "Mr Ketil Ottersen, UNODC'"),
+    (486, "UNODC", "Diversity, inclusion, tol"),
+    (512, "UNODC", "The Container Control Pro"),
+    (549, "UNODC", "Mr Ilias Chatzis, Chief o"),
+    (564, "Belgian MoFA", ""),
+    (600, "UNODC", "Ms Angela Me, the Chief o"),
+    (614, "UNODC", "The Container Control Pro"),
+]
+
+
+def test_every_credit_in_the_corpus():
+    lines = bundled_corpus().read_text(encoding="utf-8").split("\n")
+    found = []
+    for number, line in enumerate(lines, start=1):
+        if "©" in line:
+            rest, _source = split_source(clean_line(line))
+            credit, text = split_credit(rest.strip())
+            found.append((number, credit, text[:25]))
+    assert found == CORPUS_CREDITS
+
+
+@pytest.mark.parametrize(
+    "line, expected",
+    [
+        ("Originally published by UNODC Vienna.", ("", "UNODC Vienna")),
+        ("Originally published by  UNODC Vienna", ("", "UNODC Vienna")),
+        ("Originally published by GLO.ACT.", ("", "GLO.ACT")),
+        ("Originally published by UNODC Vienna here.", ("", "UNODC Vienna")),
+        ("Originally published by UNODC Vienna here", ("", "UNODC Vienna")),
+        ("Image © Belgian MoFA Originally published by UNODC Vienna.", ("Image © Belgian MoFA", "UNODC Vienna")),
+        ("Originally published by", ("Originally published by", None)),
+        ("The report was published by UNODC.", ("The report was published by UNODC.", None)),
+        ("It was originally published by UNODC Vienna.", ("It was originally published by UNODC Vienna.", None)),
+    ],
+)
+def test_split_source(line, expected):
+    assert split_source(line) == expected
+
+
+def test_clean_body_pulls_out_credit_and_source_and_tidies_the_text():
+    lines = [
+        "Originally published by\u00a0 UNODC Vienna.",
+        "",
+        "Image \u00a9 UNODCOn the occasion of the 14 th\u00a0meeting,  the  EU\u00a0met.",
+        "",
+        "",
+        "This project will support Morocco in:\u00a0 \u00a0",
+        "",
+        "  1. Improving detection;",
+        "  2. Strengthening capacities.",
+        "",
+        "Further information:",
+        "",
+        "  \u2022 The\u00a0World Drug Report 2019\u00a0 here",
+        "  \u2022 The Annual Report Questionnaire\u00a0 here",
+        "-\u00a0 \u00a0 European Union \"Cocaine Route Programme\"",
+        "\u2022",
+        "* Transparency International",
+        "",
+        "Image \u00a9 UNODCEDD 2019 provided a stand.",
+        "",
+        "Back to top",
+        "Further Information:\u00a0",
+        "",
+    ]
+    assert clean_body(lines) == CleanBody(
+        text=(
+            "On the occasion of the 14th meeting, the EU met.\n\n"
+            "This project will support Morocco in:\n\n"
+            "1. Improving detection;\n"
+            "2. Strengthening capacities.\n\n"
+            "Further information:\n\n"
+            "The World Drug Report 2019 here\n"
+            "The Annual Report Questionnaire here\n"
+            'European Union "Cocaine Route Programme"\n'
+            "Transparency International\n\n"
+            "EDD 2019 provided a stand."
+        ),
+        image_credit="UNODC",
+        source="UNODC Vienna",
+    )
+
+
+@pytest.mark.parametrize(
+    "lines, expected",
+    [
+        # a summary that ends in the link word of a "more" link
+        (["Ministers met in Vienna to discuss … more"], "Ministers met in Vienna to discuss …"),
+        (["Ministers met in Vienna to discuss... More »"], "Ministers met in Vienna to discuss..."),
+        (["Ministers met in Vienna. Read more"], "Ministers met in Vienna."),
+        (["They discussed drugs, crime and more."], "They discussed drugs, crime and more."),
+        # a stub label is dropped only when nothing follows it
+        (["Text.", "", "Further information:", "", "Link text here"], "Text.\n\nFurther information:\n\nLink text here"),
+        (["Text.", "", "For more information, please visit:", ""], "Text."),
+        # chrome lines
+        (["Text.", "© 2019 United Nations. All rights reserved.", "Terms of use | Privacy"], "Text."),
+    ],
+)
+def test_clean_body_text(lines, expected):
+    assert clean_body(lines).text == expected
+
+
+def test_clean_body_keeps_different_credits_once_each():
+    lines = ["Image © UNODCThe first.", "", "Image © UNRICThe second.", "", "Image © UNODCThe third."]
+    assert clean_body(lines) == CleanBody("The first.\n\nThe second.\n\nThe third.", "UNODC; UNRIC", None)
+
+
+def test_clean_body_takes_credits_marked_by_the_markup():
+    assert clean_body(["On the occasion."], credits=["UNODC/J. Doe", "Image © UNRIC"]) == CleanBody(
+        "On the occasion.", "UNODC/J. Doe; UNRIC", None
+    )
+
+
+def test_clean_body_warns_about_a_credit_it_cannot_split():
+    body = clean_body(["Image © UNODC the delegation then visited the port of Antwerp."])
+    assert body == CleanBody(
+        text="Image © UNODC the delegation then visited the port of Antwerp.",
+        image_credit=None,
+        source=None,
+        warnings=("cannot tell where the image credit ends in 'Image © UNODC the delegation then visited the port of Antwer'; left in the text",),
+    )

@@ -1,0 +1,29 @@
+"""The Flask app: the search page, item pages, feeds and the JSON API."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from indexer.search import Catalog
+from indexer.store import IndexStore
+from webapp.config import DEFAULTS
+
+
+def create_app(config: dict | None = None) -> Flask:
+    app = Flask(__name__)
+    app.config.from_mapping(DEFAULTS)
+    app.config.from_prefixed_env("NEWSEARCH")
+    if config:
+        app.config.from_mapping(config)
+    app.json.sort_keys = False
+
+    app.extensions["catalog"] = Catalog(IndexStore(app.config["INDEX_DIR"]))
+
+    from webapp import api, errors, filters, pages, security
+
+    errors.init_app(app)
+    filters.init_app(app)
+    security.init_app(app)
+    app.register_blueprint(pages.bp)
+    app.register_blueprint(api.bp)
+    return app

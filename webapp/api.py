@@ -1,0 +1,41 @@
+"""The JSON API: thin views over the one search function."""
+
+from __future__ import annotations
+
+from flask import Blueprint, jsonify, request, url_for
+
+from indexer.search import all_facet_values, get_item
+from webapp.context import current_index, search_from_request
+from webapp.errors import ApiError
+from webapp.openapi import openapi_document
+
+bp = Blueprint("api", __name__, url_prefix="/api")
+
+
+@bp.get("/search")
+def search():
+    _, result = search_from_request()
+    return jsonify(result)
+
+
+@bp.get("/items/<item_id>")
+def item(item_id: str):
+    found = get_item(current_index(), item_id)
+    if found is None:
+        raise ApiError(404, f"no item has the id `{item_id[:100]}`", "item_id")
+    found["url"] = url_for("pages.item", item_id=item_id, _external=True)
+    for related in found["related"]:
+        related["url"] = url_for("pages.item", item_id=related["id"], _external=True)
+        related["api_url"] = url_for("api.item", item_id=related["id"], _external=True)
+    return jsonify(found)
+
+
+@bp.get("/facets")
+def facets():
+    index = current_index()
+    return jsonify({"documents": index.manifest["documents"], "facets": all_facet_values(index)})
+
+
+@bp.get("/openapi.json")
+def openapi():
+    return jsonify(openapi_document(request.host_url.rstrip("/")))

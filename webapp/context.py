@@ -1,0 +1,69 @@
+"""What views share: the open index and the decorated search result."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from flask import current_app, request, url_for
+
+from indexer.request import FILTER_PARAMS, SearchRequest, parse_search_request
+from indexer.search import SearchIndex, search
+
+
+def current_index() -> SearchIndex:
+    return current_app.extensions["catalog"].current()
+
+
+def request_args() -> dict[str, list[str]]:
+    return {key: request.args.getlist(key) for key in request.args}
+
+
+def search_from_request(**overrides) -> tuple[SearchRequest, dict]:
+    """Parse the query string, search, and add the URLs every rendering
+    (HTML, JSON, Atom, CSV) links with: one result dict for all of them.
+    `overrides` replace request fields (a feed is always newest first)."""
+    search_request = dataclasses.replace(parse_search_request(request_args()), **overrides)
+    result = search(current_index(), search_request)
+    decorate(result, search_request)
+    return search_request, result
+
+
+def query_params(search_request: SearchRequest, **changes) -> dict[str, object]:
+    """The query string of a request, with `changes` applied; parameters at
+    their defaults are left out so URLs stay short and shareable."""
+    params: dict[str, object] = {
+        "q": search_request.q or None,
+        "from": search_request.date_from_raw or None,
+        "to": search_request.date_to_raw or None,
+        "sort": search_request.sort if search_request.sort != "relevance" else None,
+        "page": search_request.page if search_request.page != 1 else None,
+        "per_page": search_request.per_page if search_request.per_page != 10 else None,
+    }
+    for name in FILTER_PARAMS:
+        params[name] = list(search_request.filters.get(name, ())) or None
+    params.update(changes)
+    return {key: value for key, value in params.items() if value not in (None, "", [])}
+
+
+def decorate(result: dict, search_request: SearchRequest) -> None:
+    for hit in result["results"]:
+        hit["url"] = url_for("pages.item", item_id=hit["id"], _external=True)
+        hit["api_url"] = url_for("api.item", item_id=hit["id"], _external=True)
+    for name, rows in result["facets"].items():
+        selected = list(search_request.filters.get(name, ()))
+        for row in rows:
+            values = [v for v in selected if v != row["value"]] if row["selected"] else selected + [row["value"]]
+            row["toggle_url"] = url_for("pages.index", **query_params(search_request, **{name: values, "page": None}))
+    if result["suggestion"]:
+        result["suggestion"]["url"] = url_for("pages.index", **query_params(search_request, q=result["suggestion"]["q"], page=None))
+    page = search_request.page
+    result["links"] = {
+        "self": url_for("api.search", **query_params(search_request), _external=True),
+        "next": url_for("api.search", **query_params(search_request, page=page + 1), _external=True)
+        if page < result["pages"] else None,
+        "prev": url_for("api.search", **query_params(search_request, page=page - 1), _external=True)
+        if page > 1 else None,
+        "html": url_for("pages.index", **query_params(search_request), _external=True),
+        "atom": url_for("pages.atom", **query_params(search_request, page=None), _external=True),
+        "csv": url_for("pages.csv_export", **query_params(search_request, page=None, per_page=None), _external=True),
+    }

@@ -1,0 +1,68 @@
+"""One error shape for the API, one error page for people.
+
+Under /api every error, whatever raised it, is
+`{"error": {"status", "code", "message", "param"}}`; elsewhere it is the
+error template. A client's mistake is a 4xx that says what to fix.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from indexer.request import InvalidRequest
+from indexer.store import IndexMissing
+
+log = logging.getLogger(__name__)
+
+CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+         405: "method_not_allowed", 409: "conflict", 413: "payload_too_large",
+         414: "uri_too_long", 429: "too_many_requests", 431: "headers_too_large",
+         500: "internal_error", 503: "unavailable"}
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, message: str, param: str | None = None):
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.param = param
+
+
+def error_response(status: int, message: str, param: str | None = None, headers=None):
+    if request.path.startswith("/api"):
+        body = {"error": {"status": status, "code": CODES.get(status, "error"),
+                          "message": message, "param": param}}
+        response = jsonify(body)
+    else:
+        response = render_template("error.html", status=status, message=message, param=param)
+    return response, status, headers or {}
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(InvalidRequest)
+    def invalid_request(err: InvalidRequest):
+        return error_response(400, err.message, err.param)
+
+    @app.errorhandler(ApiError)
+    def api_error(err: ApiError):
+        return error_response(err.status, err.message, err.param)
+
+    @app.errorhandler(IndexMissing)
+    def index_missing(err: IndexMissing):
+        log.error("%s", err)
+        return error_response(503, "The search index is not built yet; try again shortly.")
+
+    @app.errorhandler(HTTPException)
+    def http_error(err: HTTPException):
+        headers = dict(err.get_response().headers)
+        headers.pop("Content-Type", None)
+        headers.pop("Content-Length", None)
+        return error_response(err.code or 500, err.description or err.name, headers=headers)
+
+    @app.errorhandler(InternalServerError)
+    def internal_error(err: InternalServerError):
+        log.exception("unhandled error on %s", request.path, exc_info=err.original_exception)
+        return error_response(500, "Something went wrong on our side; it has been logged.")

@@ -1,0 +1,202 @@
+"""The OpenAPI 3.1 description of the JSON API, served at /api/openapi.json."""
+
+from __future__ import annotations
+
+from indexer.request import DEFAULT_PER_PAGE, MAX_PAGE, MAX_PER_PAGE, MAX_QUERY_LENGTH, SORTS
+
+FACETS = ("theme", "programme", "country", "region", "year")
+
+
+def _ref(name: str) -> dict:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _nullable(schema: dict) -> dict:
+    return {"anyOf": [schema, {"type": "null"}]}
+
+
+def _error_responses(*statuses: int) -> dict:
+    descriptions = {400: "A parameter cannot be used; `param` names it.",
+                    404: "No such item or path.", 405: "Method not allowed.",
+                    413: "Request too large.", 429: "Too many requests; retry later.",
+                    503: "The index is not built yet."}
+    return {str(status): {"description": descriptions[status],
+                          "content": {"application/json": {"schema": _ref("Error")}}}
+            for status in statuses}
+
+
+def _filter_param(name: str, description: str) -> dict:
+    return {"name": name, "in": "query", "required": False, "description": description,
+            "style": "form", "explode": True,
+            "schema": {"type": "array", "items": {"type": "string", "maxLength": 200}}}
+
+
+def openapi_document(server_url: str) -> dict:
+    item_summary = {
+        "type": "object",
+        "required": ["id", "title", "date_start", "date_end"],
+        "properties": {
+            "id": {"type": "string"}, "title": {"type": "string"},
+            "date_start": {"type": "string", "format": "date"},
+            "date_end": {"type": "string", "format": "date"},
+            "url": {"type": "string"}, "api_url": {"type": "string"},
+        },
+    }
+    facet_value = {"type": "object", "required": ["value", "name"],
+                   "properties": {"value": {"type": "string"}, "name": {"type": "string"}}}
+    country = {"type": "object", "required": ["code", "name", "role"],
+               "properties": {"code": {"type": "string", "pattern": "^[A-Z]{3}$"},
+                              "name": {"type": "string"},
+                              "role": {"enum": ["primary", "mentioned"]}}}
+    result = {
+        "type": "object",
+        "required": ["id", "title", "date_start", "date_end", "url", "api_url", "snippet",
+                     "themes", "programmes", "countries", "regions", "score"],
+        "properties": {
+            "id": {"type": "string"},
+            "title": {"type": "string"},
+            "title_html": {"type": "string", "description": "The title, HTML-escaped, with <mark> around matched words."},
+            "date_start": {"type": "string", "format": "date"},
+            "date_end": {"type": "string", "format": "date"},
+            "date_raw": {"type": "string"},
+            "url": {"type": "string"},
+            "api_url": {"type": "string"},
+            "snippet": {"type": "string", "description": "The best body fragment, HTML-escaped, with <mark> around matched words."},
+            "themes": {"type": "array", "items": {"type": "string"}},
+            "programmes": {"type": "array", "items": _ref("FacetValue")},
+            "countries": {"type": "array", "items": _ref("Country")},
+            "regions": {"type": "array", "items": _ref("FacetValue")},
+            "source": _nullable({"type": "string"}),
+            "score": _nullable({"type": "number"}),
+        },
+    }
+    facet_count = {"type": "object", "required": ["value", "label", "count", "selected"],
+                   "properties": {"value": {"type": "string"}, "label": {"type": "string"},
+                                  "count": {"type": "integer", "minimum": 0},
+                                  "selected": {"type": "boolean"},
+                                  "toggle_url": {"type": "string"}}}
+    facets = {"type": "object", "required": list(FACETS),
+              "properties": {name: {"type": "array", "items": _ref("FacetCount")} for name in FACETS}}
+    search_response = {
+        "type": "object",
+        "required": ["query", "total", "page", "per_page", "pages", "results", "facets",
+                     "suggestion", "notice", "links", "took_ms"],
+        "properties": {
+            "query": {"type": "object", "description": "The request as it was understood.",
+                      "properties": {"q": {"type": "string"}, "filters": {"type": "object"},
+                                     "from": _nullable({"type": "string"}),
+                                     "to": _nullable({"type": "string"}),
+                                     "sort": {"enum": list(SORTS)},
+                                     "page": {"type": "integer"}, "per_page": {"type": "integer"}}},
+            "total": {"type": "integer", "minimum": 0},
+            "total_all_words": {"type": "integer", "minimum": 0,
+                                "description": "How many of the results match every word of the query."},
+            "page": {"type": "integer", "minimum": 1},
+            "per_page": {"type": "integer", "minimum": 1},
+            "pages": {"type": "integer", "minimum": 1},
+            "sort": {"enum": list(SORTS)},
+            "results": {"type": "array", "items": _ref("SearchResult")},
+            "facets": _ref("Facets"),
+            "histogram": {"type": "array", "items": {
+                "type": "object", "required": ["period", "count"],
+                "properties": {"period": {"type": "string"}, "count": {"type": "integer"}}}},
+            "suggestion": _nullable({"type": "object", "required": ["q", "searched"],
+                                     "properties": {"q": {"type": "string"},
+                                                    "searched": {"type": "boolean"},
+                                                    "url": {"type": "string"}}}),
+            "notice": _nullable({"type": "string"}),
+            "links": {"type": "object", "required": ["self", "next", "prev", "html", "atom", "csv"],
+                      "properties": {key: _nullable({"type": "string"})
+                                     for key in ("self", "next", "prev", "html", "atom", "csv")}},
+            "index_version": {"type": "string"},
+            "took_ms": {"type": "number"},
+        },
+    }
+    item = {
+        "type": "object",
+        "required": ["id", "title", "date_start", "date_end", "date_raw", "body", "themes",
+                     "programmes", "countries", "regions", "links", "related"],
+        "properties": {
+            "id": {"type": "string"}, "title": {"type": "string"},
+            "date_start": {"type": "string", "format": "date"},
+            "date_end": {"type": "string", "format": "date"},
+            "date_raw": {"type": "string"},
+            "date_precision": {"enum": ["day", "month"]},
+            "body": {"type": "string", "description": "Plain text; paragraphs separated by a blank line."},
+            "source": _nullable({"type": "string"}),
+            "image_credit": _nullable({"type": "string"}),
+            "links": {"type": "array", "items": {"type": "object", "required": ["text", "href"],
+                                                 "properties": {"text": {"type": "string"},
+                                                                "href": {"type": "string"}}}},
+            "themes": {"type": "array", "items": {"type": "string"}},
+            "programmes": {"type": "array", "items": _ref("FacetValue")},
+            "countries": {"type": "array", "items": _ref("Country")},
+            "regions": {"type": "array", "items": _ref("FacetValue")},
+            "bodies": {"type": "array", "items": {"type": "string"}},
+            "content_hash": {"type": "string"},
+            "url": {"type": "string"},
+            "related": {"type": "array", "items": _ref("ItemSummary")},
+        },
+    }
+    error = {"type": "object", "required": ["error"], "properties": {"error": {
+        "type": "object", "required": ["status", "code", "message", "param"],
+        "properties": {"status": {"type": "integer"}, "code": {"type": "string"},
+                       "message": {"type": "string"}, "param": _nullable({"type": "string"})}}}}
+
+    search_parameters = [
+        {"name": "q", "in": "query", "required": False,
+         "description": "Words, \"phrases\", AND/OR/NOT, -word, and title:/country:/theme:/programme:/region:/year: prefixes.",
+         "schema": {"type": "string", "maxLength": MAX_QUERY_LENGTH}},
+        _filter_param("theme", "Theme label; repeat for several (OR)."),
+        _filter_param("programme", "Programme slug, name or acronym; repeat for several (OR)."),
+        _filter_param("country", "ISO 3166-1 code or country name; repeat for several (OR)."),
+        _filter_param("region", "Region slug or name; repeat for several (OR)."),
+        _filter_param("year", "Four-digit year; repeat for several (OR)."),
+        {"name": "from", "in": "query", "required": False,
+         "description": "Items whose dates end on or after this: YYYY, YYYY-MM or YYYY-MM-DD.",
+         "schema": {"type": "string", "pattern": r"^\d{4}(-\d{1,2}(-\d{1,2})?)?$"}},
+        {"name": "to", "in": "query", "required": False,
+         "description": "Items whose dates start on or before this: YYYY, YYYY-MM or YYYY-MM-DD.",
+         "schema": {"type": "string", "pattern": r"^\d{4}(-\d{1,2}(-\d{1,2})?)?$"}},
+        {"name": "sort", "in": "query", "required": False,
+         "schema": {"enum": list(SORTS), "default": "relevance"}},
+        {"name": "page", "in": "query", "required": False,
+         "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": 1}},
+        {"name": "per_page", "in": "query", "required": False,
+         "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE, "default": DEFAULT_PER_PAGE}},
+    ]
+    json_ok = lambda schema, description: {  # noqa: E731
+        "description": description, "content": {"application/json": {"schema": schema}}}
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "EU–UNODC news search API", "version": "1.0.0",
+                 "description": "Full-text, faceted search over EU–UNODC partnership news. "
+                                "Facet filters are OR within a facet and AND across facets; "
+                                "facet counts leave out the facet's own filter."},
+        "servers": [{"url": server_url}],
+        "paths": {
+            "/api/search": {"get": {
+                "operationId": "search", "summary": "Search news items",
+                "parameters": search_parameters,
+                "responses": {"200": json_ok(_ref("SearchResponse"), "Results, facets and links."),
+                              **_error_responses(400, 429, 503)}}},
+            "/api/items/{item_id}": {"get": {
+                "operationId": "getItem", "summary": "One news item with related items",
+                "parameters": [{"name": "item_id", "in": "path", "required": True,
+                                "schema": {"type": "string", "maxLength": 300}}],
+                "responses": {"200": json_ok(_ref("Item"), "The item."),
+                              **_error_responses(404, 429, 503)}}},
+            "/api/facets": {"get": {
+                "operationId": "facets", "summary": "Every facet value with its count",
+                "responses": {"200": json_ok({"type": "object", "required": ["documents", "facets"],
+                                              "properties": {"documents": {"type": "integer"},
+                                                             "facets": _ref("Facets")}},
+                                             "All facet values."),
+                              **_error_responses(429, 503)}}},
+        },
+        "components": {"schemas": {
+            "SearchResponse": search_response, "SearchResult": result, "Facets": facets,
+            "FacetCount": facet_count, "FacetValue": facet_value, "Country": country,
+            "Item": item, "ItemSummary": item_summary, "Error": error,
+        }},
+    }

@@ -1,0 +1,86 @@
+"""Pages for people, feeds and exports: each renders the one result dict."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from flask import Blueprint, Response, abort, current_app, jsonify, render_template
+
+from indexer.search import get_item
+from webapp import histogram
+from webapp.histogram import histogram_bars
+from webapp.context import current_index, query_params, search_from_request
+
+bp = Blueprint("pages", __name__)
+
+
+@bp.get("/")
+def index():
+    search_request, result = search_from_request()
+
+    def params(**changes):
+        return query_params(search_request, **changes)
+
+    bars = histogram_bars(result["histogram"], search_request, params)
+    return render_template("search.html", req=search_request, result=result, params=params,
+                           bars=bars, width=histogram.WIDTH, height=histogram.HEIGHT)
+
+
+@bp.get("/items/<item_id>")
+def item(item_id: str):
+    found = get_item(current_index(), item_id)
+    if found is None:
+        abort(404, description="There is no news item at this address. It may have been removed.")
+    return render_template("item.html", item=found)
+
+
+@bp.get("/search.atom")
+def atom():
+    search_request, result = search_from_request(
+        sort="newest", page=1, per_page=current_app.config["FEED_ENTRIES"])
+    body = render_template("search.atom.xml", req=search_request, result=result)
+    return Response(body, mimetype="application/atom+xml")
+
+
+@bp.get("/search.csv")
+def csv_export():
+    cap = current_app.config["CSV_MAX_ROWS"]
+    _, result = search_from_request(page=1, per_page=cap)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["id", "date_start", "date_end", "title", "themes", "programmes",
+                     "countries", "regions", "url"])
+    for row in result["results"]:
+        writer.writerow([row["id"], row["date_start"], row["date_end"], _csv_safe(row["title"]),
+                         "; ".join(row["themes"]),
+                         "; ".join(p["name"] for p in row["programmes"]),
+                         "; ".join(c["code"] for c in row["countries"]),
+                         "; ".join(r["name"] for r in row["regions"]),
+                         row["url"]])
+    response = Response(out.getvalue(), mimetype="text/csv")
+    response.headers["Content-Disposition"] = 'attachment; filename="newsearch.csv"'
+    # The export is capped; these say by how much, for scripts and people alike.
+    response.headers["X-Total-Count"] = str(result["total"])
+    response.headers["X-Export-Cap"] = str(cap)
+    response.headers["X-Export-Truncated"] = "true" if result["total"] > cap else "false"
+    return response
+
+
+def _csv_safe(text: str) -> str:
+    # A cell starting with = + - @ is run as a formula by spreadsheets.
+    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+
+
+@bp.get("/opensearch.xml")
+def opensearch():
+    body = render_template("opensearch.xml")
+    return Response(body, mimetype="application/opensearchdescription+xml")
+
+
+@bp.get("/healthz")
+def healthz():
+    index = current_index()
+    return jsonify({"status": "ok", "documents": index.manifest["documents"],
+                    "version": index.version, "built_at": index.manifest["built_at"],
+                    "sources": index.manifest["sources"]})
