@@ -19,7 +19,10 @@ EXIT_BAD_INPUT = 2
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO if getattr(args, "verbose", False) else logging.WARNING,
+    # Builds and updates say what they did (versions written, swapped, pruned).
+    writes = args.command in ("build", "update")
+    logging.basicConfig(level=logging.DEBUG if getattr(args, "verbose", False) else
+                        logging.INFO if writes else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
     try:
         return args.run(args)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 import json
+import logging
 import math
 import threading
 import time
@@ -23,6 +24,8 @@ from indexer.query import ParsedQuery, parse_user_query, plain_words
 from indexer.request import FILTER_PARAMS, SearchRequest
 from indexer.schema import BODY, DATA, ID, SPELL, TITLE, YEAR, text_analyzer
 from indexer.store import IndexStore
+
+log = logging.getLogger(__name__)
 
 SNIPPET_CHARS = 240
 RELATED_ITEMS = 5
@@ -79,6 +82,7 @@ class Catalog:
             version, index = self.store.open()
             if version not in self._open:
                 self._open[version] = SearchIndex(version, index, self.store.manifest(version))
+                log.info("now serving index %s (%d documents)", version, index.doc_count())
                 # Keep the previous version open for requests still using it.
                 for old in list(self._open)[:-2]:
                     self._open.pop(old).close()

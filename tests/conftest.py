@@ -27,7 +27,8 @@ def corpus_index(corpus_index_dir):
 
 @pytest.fixture
 def app(corpus_index_dir):
-    return create_app({"TESTING": True, "INDEX_DIR": str(corpus_index_dir)})
+    return create_app({"TESTING": True, "INDEX_DIR": str(corpus_index_dir),
+                       "RATELIMIT_ENABLED": False})
 
 
 @pytest.fixture

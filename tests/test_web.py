@@ -143,3 +143,18 @@ def test_facet_links_toggle_filters(client):
     filtered = client.get(link).get_data(as_text=True)
     assert 'aria-pressed="true"' in filtered
     assert "Clear all filters" in filtered
+
+
+def test_readyz(client):
+    data = client.get("/readyz").get_json()
+    assert data["status"] == "ready" and data["documents"] == 37 and data["version"].startswith("v-")
+
+
+def test_health_and_readiness_before_the_first_build(tmp_path):
+    from webapp import create_app
+
+    client = create_app({"TESTING": True, "INDEX_DIR": str(tmp_path)}).test_client()
+    assert client.get("/healthz").get_json() == {"status": "ok", "documents": 0, "version": None}
+    response = client.get("/readyz")
+    assert response.status_code == 503 and response.get_json()["error"]["status"] == 503
+    assert client.get("/api/search").status_code == 503

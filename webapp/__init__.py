@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import logging
+
 from flask import Flask
 
 from indexer.search import Catalog
 from indexer.store import IndexStore
+from webapp import admin, api, errors, filters, limits, pages, security
 from webapp.config import DEFAULTS
 
 
@@ -19,11 +22,12 @@ def create_app(config: dict | None = None) -> Flask:
 
     app.extensions["catalog"] = Catalog(IndexStore(app.config["INDEX_DIR"]))
 
-    from webapp import api, errors, filters, pages, security
-
     errors.init_app(app)
     filters.init_app(app)
     security.init_app(app)
+    limits.init_app(app, api.bp, admin.bp)
     app.register_blueprint(pages.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(admin.bp)
+    logging.getLogger(__name__).info("serving the index in %s", app.config["INDEX_DIR"])
     return app

@@ -15,6 +15,7 @@ DEFAULTS = {
     # Pages sources for the admin reindex, comma-separated (empty: bundled corpus).
     "SOURCES": "",
     # flask-limiter limit for /api, and where it keeps its counters.
+    "RATELIMIT_ENABLED": True,
     "RATELIMIT": "120 per minute",
     "RATELIMIT_STORAGE_URI": "memory://",
 }

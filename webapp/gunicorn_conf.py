@@ -24,3 +24,13 @@ errorlog = "-"
 # No query strings in the access log's default line would lose the search;
 # keep them, but never the Authorization header.
 access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms "%(a)s"'
+# The app's own log lines (index opened, swapped, errors) beside gunicorn's.
+logconfig_dict = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "[%(asctime)s] [%(process)d] [%(levelname)s] %(name)s: %(message)s"}},
+    "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "plain",
+                            "stream": "ext://sys.stderr"}},
+    "loggers": {"indexer": {"level": "INFO", "handlers": ["stderr"], "propagate": False},
+                "webapp": {"level": "INFO", "handlers": ["stderr"], "propagate": False}},
+}

@@ -17,7 +17,10 @@ def _nullable(schema: dict) -> dict:
 
 def _error_responses(*statuses: int) -> dict:
     descriptions = {400: "A parameter cannot be used; `param` names it.",
+                    401: "No bearer token was sent.", 403: "The token is wrong, or admin is disabled.",
                     404: "No such item or path.", 405: "Method not allowed.",
+                    409: "A reindex is already running.",
+                    422: "The sources could not be read; nothing was changed.",
                     413: "Request too large.", 429: "Too many requests; retry later.",
                     503: "The index is not built yet."}
     return {str(status): {"description": descriptions[status],
@@ -193,8 +196,22 @@ def openapi_document(server_url: str) -> dict:
                                                              "facets": _ref("Facets")}},
                                              "All facet values."),
                               **_error_responses(429, 503)}}},
+            "/api/admin/reindex": {"post": {
+                "operationId": "reindex",
+                "summary": "Update the index from the configured sources (NEWSEARCH_SOURCES)",
+                "description": "Disabled unless NEWSEARCH_ADMIN_TOKEN is set. One at a time.",
+                "security": [{"bearer": []}],
+                "responses": {"200": json_ok({"type": "object",
+                                              "required": ["added", "changed", "removed", "unchanged",
+                                                           "version", "documents"],
+                                              "properties": {key: {"type": "integer"} for key in (
+                                                  "added", "changed", "removed", "unchanged", "documents")}
+                                              | {"version": {"type": "string"}}},
+                                             "What the update changed."),
+                              **_error_responses(401, 403, 409, 422, 429)}}},
         },
-        "components": {"schemas": {
+        "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+                       "schemas": {
             "SearchResponse": search_response, "SearchResult": result, "Facets": facets,
             "FacetCount": facet_count, "FacetValue": facet_value, "Country": country,
             "Item": item, "ItemSummary": item_summary, "Error": error,

@@ -80,7 +80,19 @@ def opensearch():
 
 @bp.get("/healthz")
 def healthz():
+    """Alive: answers even before the first build, saying what it serves."""
+    store = current_app.extensions["catalog"].store
+    if not store.exists():
+        return jsonify({"status": "ok", "documents": 0, "version": None})
+    manifest = store.manifest()
+    return jsonify({"status": "ok", "documents": manifest["documents"], "version": manifest["version"],
+                    "built_at": manifest["built_at"], "sources": manifest["sources"]})
+
+
+@bp.get("/readyz")
+def readyz():
+    """Ready: the serving index is open and answers a search."""
     index = current_index()
-    return jsonify({"status": "ok", "documents": index.manifest["documents"],
-                    "version": index.version, "built_at": index.manifest["built_at"],
-                    "sources": index.manifest["sources"]})
+    documents = index.searcher.doc_count()
+    return jsonify({"status": "ready", "documents": documents, "version": index.version,
+                    "built_at": index.manifest["built_at"]})

@@ -108,20 +108,26 @@ def weigh_mentions(text: ItemText, mentions: list[Mention], roles: _Roles) -> li
     countries_in_sentence: dict[tuple[int, int], set[str]] = collections.defaultdict(set)
     for mention, sentence in zip(mentions, sentences):
         countries_in_sentence[sentence].add(mention.code)
+    cues = {sentence: _sentence_cues(text.text[sentence[0]:sentence[1]], roles) for sentence in countries_in_sentence}
     weighed = []
     for mention, sentence in zip(mentions, sentences):
         section = text.section_at(mention.start).kind
         weight = roles.where[section] * roles.what[mention.kind]
         if section not in (TITLE, BOILERPLATE):
-            before = text.text[sentence[0]:mention.start]
-            whole = text.text[sentence[0]:sentence[1]]
-            if roles.subject_cues.search(before):
+            subject_cue_end, mention_only = cues[sentence]
+            if subject_cue_end is not None and sentence[0] + subject_cue_end <= mention.start:
                 weight = roles.subject_cue_weight * roles.what[mention.kind]
-            elif (roles.mention_only_cues.search(whole)
-                  or len(countries_in_sentence[sentence]) >= roles.list_min_countries):
+            elif mention_only or len(countries_in_sentence[sentence]) >= roles.list_min_countries:
                 weight *= roles.listed_factor
         weighed.append((mention, weight))
     return weighed
+
+
+def _sentence_cues(sentence: str, roles: _Roles) -> tuple[int | None, bool]:
+    """Where the first subject cue of a sentence ends, and whether it has a
+    mention-only cue."""
+    subject = roles.subject_cues.search(sentence)
+    return (subject.end() if subject else None), bool(roles.mention_only_cues.search(sentence))
 
 
 def country_code(typed: str) -> str | None:

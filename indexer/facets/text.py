@@ -18,10 +18,12 @@ weigh where its evidence is.
 from __future__ import annotations
 
 import bisect
+import collections
 import copy as copy_module
 import dataclasses
 import functools
 import itertools
+import math
 import re
 import tomllib
 from collections.abc import Iterable
@@ -77,35 +79,42 @@ class PhraseMatcher:
         self._exact: dict[str, str] = {}
         self._folded: dict[str, str] = {}
         # One trie for the phrases matched in their own case, one for the
-        # others: in a single regex an exact "CCP" would be tried before a
-        # case-blind "CCP Women's Network" and win, though shorter.
-        tries: dict[bool, dict] = {True: {}, False: {}}
+        # others (matched in the lower-cased text): in a single regex an
+        # exact "CCP" would be tried before a case-blind "CCP Women's
+        # Network" and win, though shorter.
+        exact_trie: dict = {}
+        folded_trie: dict = {}
         for phrase in phrases:
             form = normalise_phrase(phrase.text)
             if not form:
                 continue
-            lookup_form = form if phrase.exact_case else form.casefold()
-            table = self._exact if phrase.exact_case else self._folded
+            table, lookup_form = (self._exact, form) if phrase.exact_case else (self._folded, form.casefold())
             known = table.setdefault(lookup_form, phrase.key)
             if known != phrase.key:
                 raise ValueError(f"{phrase.text!r} stands for both {known!r} and {phrase.key!r}")
-            node = tries[phrase.exact_case]
-            for char in form if phrase.exact_case else form.casefold():
+            node = exact_trie if phrase.exact_case else folded_trie
+            for char in form if phrase.exact_case else _lower(form):
                 node = node.setdefault(_char_pattern(char), {})
             node[""] = {}
-        self._regexes = [
-            re.compile(rf"(?<!\w){_trie_pattern(trie)}(?!\w)", 0 if exact_case else re.IGNORECASE)
-            for exact_case, trie in tries.items() if trie
-        ]
+        # Where a match may start: not inside a word. For the exact phrases
+        # (mostly capitalised names) the check follows the first character,
+        # so that the regex engine skips quickly to where a phrase's first
+        # character is; in lower-cased text checking first is faster.
+        self._exact_regex = exact_trie and re.compile(_trie_pattern(exact_trie, r"(?<!\w.)") + r"(?!\w)")
+        self._folded_regex = folded_trie and re.compile(r"(?<!\w)" + _trie_pattern(folded_trie) + r"(?!\w)")
 
     def find(self, text: str) -> list[Found]:
+        matches = []
+        if self._exact_regex:
+            matches += self._exact_regex.finditer(text)
+        if self._folded_regex:
+            matches += self._folded_regex.finditer(_lower(text))
         found = [
             Found(key, match.start(), match.end())
-            for regex in self._regexes
-            for match in regex.finditer(text)
-            if (key := self.lookup(match.group())) is not None
+            for match in matches
+            if (key := self.lookup(text[match.start():match.end()])) is not None
         ]
-        if len(self._regexes) < 2:
+        if not (self._exact_regex and self._folded_regex):
             return found
         kept: list[Found] = []  # leftmost first, then longest
         for candidate in sorted(found, key=lambda f: (f.start, f.start - f.end)):
@@ -121,6 +130,14 @@ class PhraseMatcher:
         return key if key is not None else self._folded.get(form.casefold())
 
 
+def _lower(text: str) -> str:
+    """Lower case, keeping every character's offset ("İ" would grow)."""
+    lowered = text.lower()
+    if len(lowered) == len(text):
+        return lowered
+    return "".join(char if len(char.lower()) != 1 else char.lower() for char in text)
+
+
 def _char_pattern(char: str) -> str:
     if char == " ":
         return _GAP
@@ -129,8 +146,8 @@ def _char_pattern(char: str) -> str:
     return re.escape(char)
 
 
-def _trie_pattern(node: dict) -> str:
-    branches = [char + _trie_pattern(child) for char, child in sorted(node.items()) if char]
+def _trie_pattern(node: dict, after_first_char: str = "") -> str:
+    branches = [char + after_first_char + _trie_pattern(child) for char, child in sorted(node.items()) if char]
     if not branches:
         return ""
     pattern = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
@@ -253,7 +270,7 @@ def boilerplate_paragraphs(paragraphs: list[str]) -> set[int]:
     rules = _boilerplate_rules()
     found = {
         index for index, paragraph in enumerate(paragraphs)
-        if index > 0 and any(pattern.search(paragraph) and len(paragraph) <= max_chars
+        if index > 0 and any(len(paragraph) <= max_chars and pattern.search(paragraph)
                              for pattern, max_chars in rules.patterns)
     }
     for index in range(len(paragraphs) - 1, 0, -1):
@@ -265,16 +282,18 @@ def boilerplate_paragraphs(paragraphs: list[str]) -> set[int]:
 
 @dataclasses.dataclass(frozen=True)
 class _BoilerplateRules:
-    patterns: tuple[tuple[re.Pattern[str], int], ...]
+    patterns: tuple[tuple[re.Pattern[str], float], ...]  # a regex, and the longest paragraph it applies to
     trailing_max_chars: int
 
 
 @functools.cache
 def _boilerplate_rules() -> _BoilerplateRules:
+    """The rules as one regex per length limit (most have none)."""
     data = load_data("boilerplate.toml")
-    patterns = tuple(
-        (re.compile(rule["pattern"], re.IGNORECASE), rule.get("max_chars", 1_000_000)) for rule in data["rule"]
-    )
+    by_limit: dict[float, list[str]] = collections.defaultdict(list)
+    for rule in data["rule"]:
+        by_limit[rule.get("max_chars", math.inf)].append(f"(?:{rule['pattern']})")
+    patterns = tuple((re.compile("|".join(group), re.IGNORECASE), limit) for limit, group in by_limit.items())
     return _BoilerplateRules(patterns, data["trailing_max_chars"])
 
 

@@ -1,0 +1,66 @@
+"""POST /api/admin/reindex: an update from the configured sources, for
+operators who cannot run `newsearch update` on the host."""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import fcntl
+import hmac
+import logging
+from pathlib import Path
+
+from flask import Blueprint, current_app, jsonify, request
+
+from indexer.model import ParseError
+from indexer.pipeline import tagged_items
+from indexer.store import IndexStore
+from webapp.errors import ApiError
+
+log = logging.getLogger(__name__)
+bp = Blueprint("admin", __name__, url_prefix="/api/admin")
+
+REINDEX_LOCK = ".reindex.lock"
+
+
+@bp.post("/reindex")
+def reindex():
+    _authorise()
+    index_dir = Path(current_app.config["INDEX_DIR"])
+    sources = [s.strip() for s in current_app.config["SOURCES"].split(",") if s.strip()]
+    with _only_one_reindex(index_dir):
+        try:
+            items = tagged_items(sources)
+        except ParseError as err:
+            raise ApiError(422, f"the sources could not be read, nothing was changed: {err}") from None
+        counts, manifest = IndexStore(index_dir).update(items, sources or ["bundled"])
+    log.info("admin reindex: %s -> %s", counts, manifest["version"])
+    return jsonify({**dataclasses.asdict(counts), "version": manifest["version"],
+                    "documents": manifest["documents"]})
+
+
+def _authorise() -> None:
+    token = current_app.config["ADMIN_TOKEN"]
+    if not token:
+        raise ApiError(403, "admin endpoints are disabled; set NEWSEARCH_ADMIN_TOKEN to enable them")
+    scheme, _, given = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not given:
+        raise ApiError(401, "send the admin token as `Authorization: Bearer <token>`")
+    if not hmac.compare_digest(given.strip().encode(), token.encode()):
+        raise ApiError(403, "the admin token is not valid")
+
+
+@contextlib.contextmanager
+def _only_one_reindex(index_dir: Path):
+    """A second reindex while one runs is refused at once (409) rather than
+    queued: in any gunicorn worker, since the lock is a file lock."""
+    index_dir.mkdir(parents=True, exist_ok=True)
+    with open(index_dir / REINDEX_LOCK, "a+") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise ApiError(409, "a reindex is already running; try again when it has finished") from None
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
