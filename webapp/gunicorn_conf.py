@@ -4,6 +4,7 @@ Each can be overridden with the usual GUNICORN_CMD_ARGS or by the flags
 `newsearch serve` passes.
 """
 
+import logging
 import multiprocessing
 import os
 
@@ -24,13 +25,14 @@ errorlog = "-"
 # No query strings in the access log's default line would lose the search;
 # keep them, but never the Authorization header.
 access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms "%(a)s"'
-# The app's own log lines (index opened, swapped, errors) beside gunicorn's.
-logconfig_dict = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "[%(asctime)s] [%(process)d] [%(levelname)s] %(name)s: %(message)s"}},
-    "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "plain",
-                            "stream": "ext://sys.stderr"}},
-    "loggers": {"indexer": {"level": "INFO", "handlers": ["stderr"], "propagate": False},
-                "webapp": {"level": "INFO", "handlers": ["stderr"], "propagate": False}},
-}
+
+
+def post_fork(server, worker):
+    """The app's own log lines (index opened, swapped, errors) go where
+    gunicorn's error log goes."""
+    error_log = logging.getLogger("gunicorn.error")
+    for name in ("indexer", "webapp"):
+        logger = logging.getLogger(name)
+        logger.handlers = list(error_log.handlers)
+        logger.setLevel(logging.INFO)
+        logger.propagate = False
