@@ -8,7 +8,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     NEWSEARCH_INDEX_DIR=/srv/index \
     PORT=8000
 
-RUN groupadd --system app && useradd --system --gid app --home-dir /srv --no-create-home app
+RUN groupadd --system --gid 10001 app \
+    && useradd --system --uid 10001 --gid app --home-dir /srv --no-create-home app
 
 WORKDIR /opt/newsearch
 COPY pyproject.toml README.md ./
@@ -16,9 +17,9 @@ COPY indexer ./indexer
 COPY webapp ./webapp
 RUN pip install --no-cache-dir . \
     && mkdir -p /srv/index /srv/pages \
-    && chown -R app:app /srv
+    && chown -R 10001:10001 /srv
 
-USER app
+USER 10001:10001
 # The image ships a ready index built from the bundled corpus; mount a volume
 # at /srv/index to keep an index that `newsearch update` changes.
 RUN newsearch build --index /srv/index

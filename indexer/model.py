@@ -105,8 +105,9 @@ def slugify(text: str, max_words: int = 0) -> str:
 
 def normalise_title(title: str) -> str:
     """The form of a title that identity is based on: case, spacing and
-    punctuation differences between two copies of a page do not matter."""
-    return slugify(title)
+    punctuation differences between two copies of a page (`14 th` and
+    `14th`) do not matter."""
+    return slugify(title).replace("-", "")
 
 
 def item_id(date_start: dt.date, title: str) -> str:

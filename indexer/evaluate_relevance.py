@@ -1,0 +1,101 @@
+"""Score ranking against judged queries: nDCG@10 and recall@10.
+
+    python -m indexer.evaluate_relevance [JUDGED_JSON] [--index DIR] [--verbose]
+
+The judged file is a list of `{"id", "q", "judgments": [{"title", "grade"}]}`
+(grade 3 = highly relevant ... 1 = marginally; unlisted items are 0). Without
+--index, the bundled corpus is indexed in a temporary directory, so the
+figure measures the code as it is. Ranking changes are decided by this
+figure, not by eye.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+import tempfile
+from pathlib import Path
+
+from indexer.model import normalise_title
+from indexer.pipeline import tagged_items
+from indexer.request import SearchRequest
+from indexer.search import Catalog, SearchIndex, search
+from indexer.store import IndexStore
+
+DEFAULT_JUDGED = Path(__file__).resolve().parent.parent / "tests" / "data" / "judged_queries.json"
+K = 10
+
+
+def dcg(grades: list[int]) -> float:
+    return sum((2 ** grade - 1) / math.log2(rank + 2) for rank, grade in enumerate(grades))
+
+
+def score_query(index: SearchIndex, judged: dict, k: int = K) -> dict:
+    grades = {normalise_title(j["title"]): j["grade"] for j in judged["judgments"]}
+    result = search(index, SearchRequest(q=judged["q"], per_page=k))
+    ranked = [normalise_title(hit["title"]) for hit in result["results"]]
+    gains = [grades.get(title, 0) for title in ranked]
+    ideal = dcg(sorted(grades.values(), reverse=True)[:k])
+    relevant = {title for title, grade in grades.items() if grade > 0}
+    return {
+        "id": judged["id"],
+        "q": judged["q"],
+        "ndcg": dcg(gains) / ideal if ideal else 1.0,
+        "recall": len(relevant & set(ranked)) / len(relevant) if relevant else 1.0,
+        "missed": sorted(t for t in relevant if t not in ranked),
+        "unjudged": [t for t in ranked if t not in grades],
+    }
+
+
+def evaluate(index: SearchIndex, queries: list[dict]) -> dict:
+    scores = [score_query(index, q) for q in queries]
+    return {
+        "ndcg": sum(s["ndcg"] for s in scores) / len(scores),
+        "recall": sum(s["recall"] for s in scores) / len(scores),
+        "queries": scores,
+    }
+
+
+def check_titles(index: SearchIndex, queries: list[dict]) -> list[str]:
+    """Judged titles that are not in the index: a typo there scores as a miss."""
+    known = {normalise_title(hit["title"]) for hit in
+             search(index, SearchRequest(per_page=100000))["results"]}
+    return sorted({j["title"] for q in queries for j in q["judgments"]
+                   if normalise_title(j["title"]) not in known})
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("judged", nargs="?", default=str(DEFAULT_JUDGED))
+    parser.add_argument("--index", help="an existing index directory to score")
+    parser.add_argument("--verbose", "-v", action="store_true", help="list misses per query")
+    parser.add_argument("--min-ndcg", type=float, default=0.0, help="exit 1 below this nDCG@10")
+    args = parser.parse_args(argv)
+    queries = json.loads(Path(args.judged).read_text("utf-8"))
+
+    with tempfile.TemporaryDirectory() as scratch:
+        root = args.index
+        if root is None:
+            root = scratch
+            IndexStore(root).build(tagged_items())
+        index = Catalog(IndexStore(root)).current()
+        unknown = check_titles(index, queries)
+        for title in unknown:
+            print(f"warning: judged title not in the index: {title}", file=sys.stderr)
+        report = evaluate(index, queries)
+        index.close()
+
+    print(f"{'query':<44} nDCG@10  recall@10")
+    for s in report["queries"]:
+        print(f"{s['id'] + ' ' + s['q']:<44.44} {s['ndcg']:7.3f}  {s['recall']:9.3f}")
+        if args.verbose and s["missed"]:
+            for title in s["missed"]:
+                print(f"    missed: {title}")
+    print(f"{'mean over ' + str(len(queries)) + ' queries':<44} {report['ndcg']:7.3f}  {report['recall']:9.3f}")
+    return 1 if report["ndcg"] < args.min_ndcg else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
