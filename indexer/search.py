@@ -15,19 +15,20 @@ import time
 from collections.abc import Iterable
 
 import numpy as np
-from whoosh import highlight, query, scoring
+from whoosh import query, scoring
 from whoosh.index import Index
 
 from indexer import facets
 from indexer.facetindex import FacetIndex, read_facet_index
+from indexer.highlight import highlight_title, snippet
+from indexer.spelling import Vocabulary
 from indexer.query import ParsedQuery, parse_user_query, plain_words
 from indexer.request import FILTER_PARAMS, SearchRequest
-from indexer.schema import BODY, DATA, ID, SPELL, TITLE, YEAR, text_analyzer
+from indexer.schema import BODY, DATA, ID, TITLE, YEAR
 from indexer.store import IndexStore
 
 log = logging.getLogger(__name__)
 
-SNIPPET_CHARS = 240
 RELATED_ITEMS = 5
 # BM25F: a title is a short field, so length normalisation matters less there.
 WEIGHTING = scoring.BM25F(B=0.75, K1=1.2, title_B=0.3)
@@ -43,6 +44,7 @@ class SearchIndex:
         self._local = threading.local()
         with index.reader() as reader:
             self.facets: FacetIndex = read_facet_index(reader)
+            self.vocabulary = Vocabulary(reader)
 
     @property
     def searcher(self):
@@ -266,69 +268,24 @@ def _result(index: SearchIndex, docnum: int, score: float | None, highlighter: "
     }
 
 
-class _MarkFormatter(highlight.HtmlFormatter):
-    """Escaped text with <mark> around matched words, and no other markup."""
-
-    def __init__(self):
-        super().__init__(tagname="mark", between=" … ")
-
-    def format_token(self, text, token, replace=False):
-        return f"<mark>{html.escape(highlight.get_text(text, token, replace), quote=False)}</mark>"
-
-    def _text(self, text):
-        return html.escape(text, quote=False)
-
-
 class _Highlighter:
+    """Marks the words of the query's title and body terms in a result."""
+
     def __init__(self, parsed: ParsedQuery | None):
-        self.terms = set()
+        terms = set()
         if parsed and not parsed.is_empty:
-            self.terms = {text for field, text in parsed.loose.iter_all_terms()
-                          if field in (TITLE, BODY) and isinstance(text, str)}
-        self.analyzer = text_analyzer()
-        self.formatter = _MarkFormatter()
+            terms = {text for field, text in parsed.loose.iter_all_terms()
+                     if field in (TITLE, BODY) and isinstance(text, str)}
+        self.terms = frozenset(terms)
 
     def title(self, title: str) -> str:
-        if not self.terms:
-            return html.escape(title, quote=False)
-        marked = highlight.highlight(title, self.terms, self.analyzer, highlight.WholeFragmenter(),
-                                     self.formatter, top=1, minscore=0)
-        return marked or html.escape(title, quote=False)
+        return highlight_title(title, self.terms)
 
     def snippet(self, body: str) -> str:
-        if self.terms:
-            fragmenter = highlight.ContextFragmenter(maxchars=SNIPPET_CHARS, surround=80)
-            marked = highlight.highlight(body, self.terms, self.analyzer, fragmenter,
-                                         self.formatter, top=1)
-            if marked:
-                return marked
-        return html.escape(_lead(body), quote=False)
-
-
-def _lead(body: str) -> str:
-    text = " ".join(body.split())
-    if len(text) <= SNIPPET_CHARS:
-        return text
-    cut = text.rfind(" ", 0, SNIPPET_CHARS)
-    return text[: cut if cut > 0 else SNIPPET_CHARS] + " …"
+        return snippet(body, self.terms)
 
 
 def suggest(index: SearchIndex, text: str) -> str | None:
     """A corrected query when some words are not in the index vocabulary
     (`trafficing` -> `trafficking`); None when every word is known."""
-    reader = index.searcher.reader()
-    corrector = index.searcher.corrector(SPELL)
-    changed = False
-    corrected = text
-    for word in plain_words(text):
-        folded = word.lower()
-        if len(folded) < 4 or not folded.isalpha() or reader.doc_frequency(SPELL, folded):
-            continue
-        options = corrector.suggest(folded, limit=1, maxdist=2)
-        if options:
-            replacement = options[0]
-            if word[0].isupper():
-                replacement = replacement.capitalize()
-            corrected = corrected.replace(word, replacement, 1)
-            changed = True
-    return corrected if changed else None
+    return index.vocabulary.suggest(text, plain_words(text))
