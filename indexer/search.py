@@ -95,20 +95,18 @@ def search(index: SearchIndex, request: SearchRequest) -> dict:
     started = time.perf_counter()
     parsed = parse_user_query(request.q) if request.q.strip() else None
     result = _run(index, request, parsed)
-    if result["total"] == 0 and parsed and not parsed.is_empty:
-        suggestion = suggest(index, request.q)
-        if suggestion:
-            retry = _run(index, request, parse_user_query(suggestion))
-            if retry["total"]:
-                retry["notice"] = (f"No items match “{request.q}”; "
-                                   f"showing results for “{suggestion}” instead.")
-                retry["suggestion"] = {"q": suggestion, "searched": True}
-                result = retry
+    suggestion = suggest(index, request.q) if parsed and not parsed.is_empty else None
+    if suggestion:
+        # A word found in no item is most likely misspelled: when the
+        # corrected query finds more, show its results straight away.
+        corrected = _run(index, request, parse_user_query(suggestion))
+        if (corrected["total_all_words"], corrected["total"]) > (result["total_all_words"], result["total"]):
+            corrected["notice"] = " ".join(filter(None, [
+                f"Showing results for “{suggestion}” instead of “{request.q}”.", corrected["notice"]]))
+            corrected["suggestion"] = {"q": suggestion, "searched": True}
+            result = corrected
         else:
-            result["suggestion"] = None
-    elif parsed:
-        suggestion = suggest(index, request.q)
-        result["suggestion"] = {"q": suggestion, "searched": False} if suggestion else None
+            result["suggestion"] = {"q": suggestion, "searched": False}
     result["query"] = request.echo()
     result["index_version"] = index.version
     result["took_ms"] = round((time.perf_counter() - started) * 1000, 2)

@@ -190,6 +190,12 @@ def test_a_misspelling_that_finds_nothing_is_searched_as_corrected(corpus_index)
     assert result["total"] > 0 and "Mechelen" in result["notice"]
 
 
+def test_a_misspelling_is_searched_as_corrected_when_that_finds_more(corpus_index):
+    result = run(corpus_index, q="trafficing women")
+    assert result["suggestion"] == {"q": "trafficking women", "searched": True}
+    assert result["total_all_words"] >= 5
+
+
 def test_known_words_get_no_suggestion(corpus_index):
     assert run(corpus_index, q="trafficking")["suggestion"] is None
 
