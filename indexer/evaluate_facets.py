@@ -202,7 +202,8 @@ def format_report(report: Report, targets: dict[str, float]) -> str:
         for heading, comparisons in report.misses:
             lines.append(f"  {heading[:100]}")
             for measure, c in comparisons.items():
-                lines.append(f"    {measure:<18} " + " ".join([f"+{x}" for x in c.extra] + [f"-{x}" for x in c.missing]))
+                errors = [f"+{x}" for x in c.extra] + [f"-{x}" for x in c.missing]
+                lines.append(f"    {measure:<18} {' '.join(errors)}")
     for heading in report.unmatched:
         lines.append(f"not found among the parsed items: {heading[:100]}")
     return "\n".join(lines)

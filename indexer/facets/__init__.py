@@ -22,7 +22,7 @@ from indexer.facets.bodies import find_bodies
 from indexer.facets.countries import country_code, country_name, find_countries
 from indexer.facets.programmes import find_programmes, programme, programme_slug
 from indexer.facets.regions import find_regions, region_name, region_slug
-from indexer.facets.text import ItemText
+from indexer.facets.sections import ItemText
 from indexer.facets.themes import assign_themes, theme_label, theme_labels
 from indexer.model import NewsItem
 

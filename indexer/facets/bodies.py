@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import functools
 
-from indexer.facets.text import ItemText, PhraseMatcher, acronym_phrase, load_data, name_phrases
+from indexer.facets.sections import ItemText
+from indexer.facets.text import PhraseMatcher, acronym_phrases, load_data, name_phrases
 
 
 def find_bodies(text: ItemText) -> tuple[str, ...]:
@@ -22,5 +23,5 @@ def _matcher() -> PhraseMatcher:
     phrases = []
     for body in load_data("bodies.toml")["body"]:
         phrases += name_phrases(body.get("aliases", ()), body["name"])
-        phrases += [acronym_phrase(acronym, body["name"]) for acronym in body.get("acronyms", ())]
+        phrases += [p for acronym in body.get("acronyms", ()) for p in acronym_phrases(acronym, body["name"])]
     return PhraseMatcher(phrases)

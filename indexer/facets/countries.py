@@ -13,15 +13,19 @@ import re
 
 import pycountry
 
-from indexer.facets.text import (
-    BOILERPLATE, TITLE, Found, ItemText, Phrase, PhraseMatcher, fold, load_data, normalise_phrase, word_pattern,
-)
+from indexer.facets.sections import BOILERPLATE, TITLE, ItemText
+from indexer.facets.text import Found, Phrase, PhraseMatcher, fold, load_data, normalise_phrase, word_pattern
 from indexer.model import Country
 
 PRIMARY, MENTIONED = "primary", "mentioned"
 NAME, DEMONYM, CITY, VENUE = "name", "demonym", "city", "venue"
 _NOT_A_COUNTRY = "-"
 _PLACES = (CITY, VENUE)
+# Capitalised words next to a name that may be a person's ("Michael Jordan").
+_WORD_BEFORE = re.compile(r"([A-Z][\w'-]+) $")
+_WORD_AFTER = re.compile(r" ([A-Z][\w'-]+)")
+# The end of the text before a sentence's first word.
+_SENTENCE_START = re.compile(r"(?:^|[.!?:;\n\"“(])\s*$")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -66,7 +70,7 @@ def find_countries(text: ItemText) -> tuple[Country, ...]:
     evidence: dict[str, float] = collections.defaultdict(float)
     first_seen: dict[str, int] = {}
     named: set[str] = set()  # named outside boilerplate, or in the title
-    for mention, weight in weigh_mentions(text, find_mentions(text), roles):
+    for mention, weight in _weigh(text, find_mentions(text)):
         evidence[mention.code] += weight
         first_seen.setdefault(mention.code, mention.start)
         section = text.section_at(mention.start).kind
@@ -92,18 +96,20 @@ def find_mentions(text: ItemText) -> list[Mention]:
         if found.key == _NOT_A_COUNTRY:
             continue
         kind, code = found.key.split(":")
-        mention = Mention(code, kind, found.start, found.end)
-        if _is_person(text.text, found, vocabulary) or _names_organisation_unit(text.text, found, vocabulary):
+        if _is_person(text.text, found, vocabulary) or vocabulary.organisation_unit.match(text.text, found.end):
             continue
-        if kind in _PLACES and (vocabulary.instrument.match(text.text, found.end)
-                                or future.search(_sentence(text, found.start))):
-            continue
-        mentions.append(mention)
+        if kind in _PLACES:
+            sentence_start, sentence_end = text.sentence_at(found.start)
+            if (vocabulary.instrument.match(text.text, found.end)
+                    or future.search(text.text, sentence_start, sentence_end)):
+                continue
+        mentions.append(Mention(code, kind, found.start, found.end))
     return mentions
 
 
-def weigh_mentions(text: ItemText, mentions: list[Mention], roles: _Roles) -> list[tuple[Mention, float]]:
+def _weigh(text: ItemText, mentions: list[Mention]) -> list[tuple[Mention, float]]:
     """Each mention with its evidence that the country is a subject."""
+    roles = _roles()
     sentences = [text.sentence_at(m.start) for m in mentions]
     countries_in_sentence: dict[tuple[int, int], set[str]] = collections.defaultdict(set)
     for mention, sentence in zip(mentions, sentences):
@@ -145,11 +151,6 @@ def country_name(code: str) -> str | None:
     return _vocabulary().names.get(code.upper())
 
 
-def _sentence(text: ItemText, offset: int) -> str:
-    start, end = text.sentence_at(offset)
-    return text.text[start:end]
-
-
 def _is_person(text: str, found: Found, vocabulary: _Vocabulary) -> bool:
     """"Chad", "Jordan" or "Georgia" as someone's first name or surname."""
     if text[found.start:found.end] not in vocabulary.ambiguous_names:
@@ -157,21 +158,12 @@ def _is_person(text: str, found: Found, vocabulary: _Vocabulary) -> bool:
     before = text[max(0, found.start - 40):found.start]
     if vocabulary.personal_title.search(before):
         return True
-    previous = re.search(r"([A-Z][\w'-]+) $", before)
-    if previous and previous.group(1) not in vocabulary.not_first_names and not _starts_sentence(before, previous):
+    previous = _WORD_BEFORE.search(before)
+    if (previous and previous.group(1) not in vocabulary.not_first_names
+            and not _SENTENCE_START.search(before, 0, previous.start())):
         return True
-    following = re.match(r" ([A-Z][\w'-]+)", text[found.end:found.end + 40])
+    following = _WORD_AFTER.match(text, found.end)
     return bool(following) and following.group(1) not in vocabulary.allowed_next
-
-
-def _starts_sentence(text: str, word: re.Match[str]) -> bool:
-    """Whether a word is the first of its sentence (so its capital says
-    nothing about it being a name)."""
-    return re.search(r"(?:^|[.!?:;\n\"“(])\s*$", text[:word.start()]) is not None
-
-
-def _names_organisation_unit(text: str, found: Found, vocabulary: _Vocabulary) -> bool:
-    return bool(vocabulary.organisation_unit.match(text, found.end))
 
 
 @functools.cache

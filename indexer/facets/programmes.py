@@ -11,9 +11,8 @@ import dataclasses
 import functools
 import re
 
-from indexer.facets.text import (
-    SECTIONS, Found, ItemText, PhraseMatcher, acronym_phrase, fold, load_data, name_phrases,
-)
+from indexer.facets.sections import SECTIONS, ItemText
+from indexer.facets.text import Found, PhraseMatcher, acronym_phrases, fold, load_data, name_phrases
 from indexer.facets.themes import theme_labels
 from indexer.model import FacetValue
 
@@ -22,6 +21,7 @@ TYPES = ("programme", "project", "initiative", "campaign", "fund")
 # "the Global Programmes for Combating Wildlife and Forest Crime; and on
 # Corruption": the second programme is named by its tail only.
 _PLURAL_HEAD = re.compile(r"^(.*?\bprogram(?:me)?)s\b", re.IGNORECASE)
+_WORD = re.compile(r"\S+")
 _ELLIPTIC_TAIL = re.compile(
     r"\s*[;,]?\s*and\s+((?:on|for|against|to)\s+[A-Z][\w'-]*(?:\s+(?:[A-Z][\w'-]*|and|of|the|in|on|from|against))*)"
 )
@@ -81,17 +81,19 @@ def programme_slug(typed: str) -> str | None:
 
 
 def _elliptic_mentions(text: str, found: list[Found], registry: _Registry) -> list[Found]:
+    """Programmes named by a tail after a plural ("Global Programmes for X;
+    and on Corruption" names the Global Programme on Corruption)."""
     extra = []
     for mention in found:
         head = _PLURAL_HEAD.match(text[mention.start:mention.end])
         tail = _ELLIPTIC_TAIL.match(text, mention.end)
         if not (head and tail):
             continue
-        words = tail.group(1).split()
-        for length in range(len(words), 1, -1):  # the longest tail that names a programme
-            slug = registry.matcher.lookup(f"{head.group(1)} {' '.join(words[:length])}")
+        words = list(_WORD.finditer(text, tail.start(1), tail.end(1)))
+        for last in reversed(words[1:]):  # the longest tail that names a programme
+            slug = registry.matcher.lookup(f"{head.group(1)} {text[tail.start(1):last.end()]}")
             if slug is not None:
-                extra.append(Found(slug, tail.start(1), tail.start(1) + len(" ".join(words[:length]))))
+                extra.append(Found(slug, tail.start(1), last.end()))
                 break
     return extra
 
@@ -112,7 +114,7 @@ def _registry() -> _Registry:
         )
         own = name_phrases([entry["name"], *entry.get("aliases", ())], slug)
         own += name_phrases(entry.get("exact_aliases", ()), slug, exact_case=True)
-        own += [acronym_phrase(acronym, slug) for acronym in entry.get("acronyms", ())]
+        own += [p for acronym in entry.get("acronyms", ()) for p in acronym_phrases(acronym, slug)]
         phrases += own
         for name in [slug, *(phrase.text for phrase in own)]:
             known = slugs_by_name.setdefault(fold(name), slug)

@@ -8,7 +8,9 @@ from __future__ import annotations
 import dataclasses
 import functools
 
-from indexer.facets.text import BOILERPLATE, SECTIONS, ItemText, Phrase, PhraseMatcher, fold, load_data
+from indexer.facets.countries import PRIMARY
+from indexer.facets.sections import BOILERPLATE, SECTIONS, ItemText
+from indexer.facets.text import Phrase, PhraseMatcher, fold, load_data
 from indexer.model import Country, FacetValue, slugify
 
 _NOT_A_REGION = "-"
@@ -36,7 +38,7 @@ def find_regions(text: ItemText, countries: tuple[Country, ...]) -> tuple[FacetV
     slugs = sorted(rank, key=rank.__getitem__)
     for country in countries:
         area = regions.area_by_country.get(country.code)
-        if country.role == "primary" and area is not None:
+        if country.role == PRIMARY and area is not None:
             slugs.append(regions.slug_by_area[area])
     return tuple(FacetValue(slug, regions.names[slug]) for slug in dict.fromkeys(slugs))
 

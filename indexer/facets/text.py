@@ -1,40 +1,29 @@
-"""What every facet needs from an item's text: phrase matching and sections.
+"""Finding the phrases of a vocabulary in text, for every facet.
 
 `PhraseMatcher` finds the phrases of a vocabulary in a text with one regular
-expression, compiled once per vocabulary. The expression is a character
-trie of the phrases, so its cost per character does not grow with the size
-of the vocabulary. Between the words of a phrase any run of spaces, a single
+expression per case rule, compiled once per vocabulary. The expression is a
+character trie of the phrases, so its cost per character hardly grows with
+the size of the vocabulary. Between the words of a phrase any run of spaces, a single
 line break or a hyphen matches (`Gender-Based` = `gender based`, a name
 wrapped over two lines still matches), and a match never starts or ends
 inside a word (`Niger` does not fire inside `Nigeria`, `Oman` inside
 `Romania`). At one position the longest phrase wins, so `Gulf of Guinea`
 hides `Guinea` and `Papua New Guinea` is not `Guinea`.
 
-`ItemText` is an item's title and paragraphs as one string, with the section
-(title, lead paragraph, body, boilerplate) of every offset, so a facet can
-weigh where its evidence is.
+The vocabularies themselves are TOML files in `indexer/data/`, read with
+`load_data` when first needed.
 """
 
 from __future__ import annotations
 
-import bisect
-import collections
-import copy as copy_module
 import dataclasses
 import functools
 import itertools
-import math
 import re
 import tomllib
 from collections.abc import Iterable
 from importlib import resources
 from typing import Any
-
-from indexer.model import NewsItem
-
-# Sections of an item, from the strongest evidence to the weakest.
-TITLE, LEAD, BODY, BOILERPLATE = "title", "lead", "body", "boilerplate"
-SECTIONS = (TITLE, LEAD, BODY, BOILERPLATE)
 
 _HYPHENS = "\\-\u2010\u2011\u2012\u2013\u2014"
 _APOSTROPHES = "'\u2019\u2018`"
@@ -44,7 +33,6 @@ _APOSTROPHES = "'\u2019\u2018`"
 _GAP = rf"(?:[^\S\n]*[{_HYPHENS}][^\S\n]*\n?[^\S\n]*|[^\S\n]+\n?[^\S\n]*|\n[^\S\n]*)"
 _GAP_CHARS = re.compile(rf"[\s{_HYPHENS}]+")
 _APOSTROPHE_CHARS = re.compile(f"[{_APOSTROPHES}]")
-_SENTENCE_END = re.compile(r"(?<=[.!?;:])[\"”’)]*\s+(?=[\"“‘(]*[A-Z0-9])|\n")
 
 
 def normalise_phrase(text: str) -> str:
@@ -147,6 +135,8 @@ def _char_pattern(char: str) -> str:
 
 
 def _trie_pattern(node: dict, after_first_char: str = "") -> str:
+    """A regex for the phrases of a trie; `after_first_char` is inserted
+    after the first character of each."""
     branches = [char + after_first_char + _trie_pattern(child) for char, child in sorted(node.items()) if char]
     if not branches:
         return ""
@@ -208,95 +198,6 @@ def load_data(name: str) -> dict[str, Any]:
     return tomllib.loads(resources.files("indexer").joinpath(f"data/{name}").read_text("utf-8"))
 
 
-@dataclasses.dataclass(frozen=True)
-class Section:
-    kind: str  # TITLE, LEAD, BODY or BOILERPLATE
-    start: int
-    end: int
-
-
-class ItemText:
-    """An item's title and paragraphs joined by blank lines, with sections."""
-
-    def __init__(self, title: str, paragraphs: list[str]):
-        parts = [title.strip()] + [p.strip() for p in paragraphs]
-        kinds = [TITLE] + [LEAD] * bool(paragraphs) + [BODY] * max(len(paragraphs) - 1, 0)
-        for index in boilerplate_paragraphs(paragraphs):
-            kinds[index + 1] = BOILERPLATE
-        self.text = "\n\n".join(parts)
-        self.sections: list[Section] = []
-        offset = 0
-        for part, kind in zip(parts, kinds):
-            self.sections.append(Section(kind, offset, offset + len(part)))
-            offset += len(part) + 2
-        self._starts = [section.start for section in self.sections]
-        self._original = self.text  # what sentences are read from
-        self._sentence_bounds: dict[int, list[int]] = {}  # by section, computed when first asked
-
-    @classmethod
-    def of(cls, item: NewsItem) -> ItemText:
-        return cls(item.title, item.paragraphs)
-
-    def masked(self, spans: Iterable[tuple[int, int]]) -> ItemText:
-        """The same text with some spans blanked out; offsets, sections and
-        sentences unchanged."""
-        chars = list(self.text)
-        for start, end in spans:
-            chars[start:end] = " " * (end - start)
-        copy = copy_module.copy(self)
-        copy.text = "".join(chars)
-        return copy
-
-    def section_at(self, offset: int) -> Section:
-        return self.sections[bisect.bisect_right(self._starts, offset) - 1]
-
-    def sentence_at(self, offset: int) -> tuple[int, int]:
-        """The start and end of the sentence around an offset."""
-        index = bisect.bisect_right(self._starts, offset) - 1
-        bounds = self._sentence_bounds.get(index)
-        if bounds is None:
-            section = self.sections[index]
-            ends = [m.start() for m in _SENTENCE_END.finditer(self._original, section.start, section.end)]
-            bounds = self._sentence_bounds[index] = [section.start, *ends, section.end]
-        at = bisect.bisect_right(bounds, offset, 1, len(bounds) - 1)
-        return bounds[at - 1], bounds[at]
-
-
-def boilerplate_paragraphs(paragraphs: list[str]) -> set[int]:
-    """Indexes of paragraphs that describe a project in stock words or point
-    elsewhere ("X is a four-year joint initiative …", "Further information"),
-    as listed in `data/boilerplate.toml`. The lead paragraph never is; short
-    paragraphs count only in the run at the end of the item (link lists)."""
-    rules = _boilerplate_rules()
-    found = {
-        index for index, paragraph in enumerate(paragraphs)
-        if index > 0 and any(len(paragraph) <= max_chars and pattern.search(paragraph)
-                             for pattern, max_chars in rules.patterns)
-    }
-    for index in range(len(paragraphs) - 1, 0, -1):
-        if index not in found and len(paragraphs[index]) > rules.trailing_max_chars:
-            break
-        found.add(index)
-    return found
-
-
-@dataclasses.dataclass(frozen=True)
-class _BoilerplateRules:
-    patterns: tuple[tuple[re.Pattern[str], float], ...]  # a regex, and the longest paragraph it applies to
-    trailing_max_chars: int
-
-
-@functools.cache
-def _boilerplate_rules() -> _BoilerplateRules:
-    """The rules as one regex per length limit (most have none)."""
-    data = load_data("boilerplate.toml")
-    by_limit: dict[float, list[str]] = collections.defaultdict(list)
-    for rule in data["rule"]:
-        by_limit[rule.get("max_chars", math.inf)].append(f"(?:{rule['pattern']})")
-    patterns = tuple((re.compile("|".join(group), re.IGNORECASE), limit) for limit, group in by_limit.items())
-    return _BoilerplateRules(patterns, data["trailing_max_chars"])
-
-
 def word_pattern(words: Iterable[str]) -> re.Pattern[str]:
     """A case-insensitive regex matching any of some cue words or phrases as
     whole words."""
@@ -314,8 +215,11 @@ def name_phrases(names: Iterable[str], key: str, *, exact_case: bool = False) ->
     ]
 
 
-def acronym_phrase(acronym: str, key: str) -> Phrase:
+def acronym_phrases(acronym: str, key: str) -> list[Phrase]:
     """An acronym with a dot, hyphen or digit, or of five letters or more,
     matches in any case (GLO.ACT, CRIMJUST); a shorter all-letter one only
-    in its own case, because "pact" and "leap" are words."""
-    return Phrase(acronym, key, exact_case=acronym.isalpha() and len(acronym) < 5)
+    in its own case, because "pact" and "leap" are words. A dot inside may
+    also be written as a hyphen or a space (GLO-ACT)."""
+    exact_case = acronym.isalpha() and len(acronym) < 5
+    forms = dict.fromkeys([acronym, re.sub(r"(?<=\w)\.(?=\w)", " ", acronym)])
+    return [Phrase(form, key, exact_case) for form in forms]

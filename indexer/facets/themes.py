@@ -12,9 +12,10 @@ import functools
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from indexer.facets.text import Found, ItemText, Phrase, PhraseMatcher, fold, load_data, spelling_forms
+from indexer.facets.sections import ItemText
+from indexer.facets.text import Found, Phrase, PhraseMatcher, fold, load_data, spelling_forms
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # programmes imports this module, to check its themes against the taxonomy
     from indexer.facets.programmes import Programme
 
 _IGNORED = "-"
@@ -52,7 +53,14 @@ def assign_themes(text: ItemText, programmes: Sequence[tuple[Programme, list[Fou
     programmes' themes)."""
     rules = _rules()
     scores = theme_scores(text, programmes)
-    ranked = sorted(scores, key=lambda label: (-scores[label], rules.labels.index(label)))
+    # Ties go to a programme's first themes (its registry order), then to
+    # the taxonomy order.
+    programme_rank: dict[str, int] = {}
+    for programme, _ in programmes:
+        for rank, label in enumerate(programme.themes):
+            programme_rank[label] = min(rank, programme_rank.get(label, rank))
+    ranked = sorted(scores, key=lambda label: (
+        -scores[label], programme_rank.get(label, len(rules.labels)), rules.labels.index(label)))
     if not ranked:
         return (rules.fallback,)
     best = scores[ranked[0]]

@@ -1,0 +1,168 @@
+import re
+
+import pytest
+
+from indexer.facets import COUNTRY, facet_label, resolve_filter
+from indexer.facets.countries import _vocabulary, find_countries, find_mentions
+from indexer.facets.sections import ItemText
+from indexer.model import Country
+
+
+def codes(text: str) -> set[str]:
+    return {mention.code for mention in find_mentions(ItemText("News", [text]))}
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Piracy in the Gulf of Guinea is rising.", set()),
+    ("Guinea and Guinea-Bissau signed, and so did Papua New Guinea.", {"GIN", "GNB", "PNG"}),
+    ("Officials from Nigeria met.", {"NGA"}),
+    ("Officials from Niger met.", {"NER"}),
+    ("Oil spills in the Niger Delta.", {"NGA"}),
+    ("Officials from Romania met.", {"ROU"}),
+    ("Somalia and Kenya signed.", {"SOM", "KEN"}),
+    ("Mr Chad Smith and Ms Jordan Lee spoke, as did Michael Jordan.", set()),
+    ("Lake Chad is shrinking.", set()),
+    ("Funds for Uganda, Chad and Cameroon.", {"UGA", "TCD", "CMR"}),
+    ("In Jordan, prisons were visited.", {"JOR"}),
+    ("Georgia Brown of the WCO visited Batumi, Georgia.", {"GEO"}),
+    ("Atlanta, Georgia hosted the conference.", set()),
+    ("Roast turkey was served.", set()),
+    ("Turkey, also written Türkiye, joined.", {"TUR"}),
+    ("NATO counterparts from the Russian and Ukraine Relation Section met.", set()),
+    ("UNODC and the EU met the UN.", set()),
+    ("It received US$ 6.7 million.", set()),
+    ("It follows the Doha Declaration.", set()),
+    ("The congress was held in Doha.", {"QAT"}),
+    ("The Vienna Convention and the Paris Pact were discussed.", set()),
+    ("Ships crossing the Indian Ocean.", set()),
+    ("Latin American and Inter-American bodies met.", set()),
+    ("Spanish-speaking countries and the French language.", set()),
+    ("The Belgian Federal Prosecutor's Office took part.", {"BEL"}),
+])
+def test_traps(text, expected):
+    assert codes(text) == expected
+
+
+@pytest.mark.parametrize("written, code", [
+    ("Iran", "IRN"), ("Islamic Republic of Iran", "IRN"), ("Bolivia", "BOL"),
+    ("Plurinational State of Bolivia", "BOL"), ("Republic of Iraq", "IRQ"), ("Kingdom of Belgium", "BEL"),
+    ("Moldova", "MDA"), ("Republic of Moldova", "MDA"), ("DR Congo", "COD"),
+    ("Democratic Republic of the Congo", "COD"), ("Türkiye", "TUR"), ("Turkey", "TUR"),
+    ("Viet Nam", "VNM"), ("Vietnam", "VNM"), ("Russian Federation", "RUS"), ("Kosovo", "XKX"),
+    ("Belgian", "BEL"), ("Pakistani", "PAK"), ("Iraqi", "IRQ"), ("Iraqis", "IRQ"), ("Moroccan", "MAR"),
+    ("Ugandan", "UGA"), ("Kazakh", "KAZ"), ("Nigerian", "NGA"), ("Nigerians", "NGA"), ("Finnish", "FIN"),
+    ("Finish Presidency", "FIN"), ("Laos", "LAO"),
+    ("Brussels", "BEL"), ("Vienna", "AUT"), ("Antwerp", "BEL"), ("Mechelen", "BEL"), ("Astana", "KAZ"),
+    ("Tunis", "TUN"), ("Kampala", "UGA"), ("Abuja", "NGA"),
+])
+def test_names_adjectives_and_cities(written, code):
+    assert codes(f"Officials met, {written} said.") == {code}
+
+
+def test_a_name_matches_across_a_line_break_and_a_hyphen():
+    assert codes("The Islamic Republic\nof Iran and Guinea Bissau") == {"IRN", "GNB"}
+
+
+def test_names_are_common_english_names():
+    text = ItemText("Iran, Bolivia, Moldova, Türkiye, Russia and the DRC meet", [])
+    assert {c.code: c.name for c in find_countries(text)} == {
+        "IRN": "Iran", "BOL": "Bolivia", "MDA": "Moldova", "TUR": "Türkiye", "RUS": "Russia",
+        "COD": "Democratic Republic of the Congo",
+    }
+
+
+def roles(title: str, *paragraphs: str) -> dict[str, str]:
+    return {c.code: c.role for c in find_countries(ItemText(title, list(paragraphs)))}
+
+
+def test_a_country_in_the_title_is_primary():
+    assert roles("Uganda launches a prison project", "The project starts in March.") == {"UGA": "primary"}
+
+
+def test_a_meeting_place_is_only_mentioned():
+    assert roles("EU-UNODC meeting in Brussels", "Officials met in Brussels.", "Brussels was sunny.") == {
+        "BEL": "mentioned"}
+
+
+def test_repeated_mentions_make_a_country_primary_and_a_single_one_does_not():
+    assert roles(
+        "Women as agents of change",
+        "A panel met on 10 December.",
+        "Trafficking of women in Iraq is rising, the founder of a shelter in Iraq said.",
+        "The Government of Afghanistan trains female officers. Colombia sent a letter.",
+        "Officers in Afghanistan welcomed it.",
+    ) == {"IRQ": "primary", "AFG": "primary", "COL": "mentioned"}
+
+
+def test_donors_and_presidencies_are_mentioned():
+    assert roles(
+        "Container Control Programme celebrates 15 years",
+        "The programme was launched in 2004.",
+        "The donors of the Programme are Australia, Canada, Denmark, France and Japan.",
+        "Japan was thanked again. The Finnish Presidency of the Council invited UNODC.",
+    ) == {"AUS": "mentioned", "CAN": "mentioned", "DNK": "mentioned", "FRA": "mentioned", "JPN": "mentioned",
+          "FIN": "mentioned"}
+
+
+def test_countries_only_in_trailing_boilerplate_are_mentioned():
+    assert roles(
+        "Discussions on trafficking",
+        "The meeting discussed trafficking in Iraq.",
+        "Victims in Iraq need shelters.",
+        "GLO.ACT is a four-year (2018-2022), €12 million joint initiative by the European Union and UNODC "
+        "in four countries: Afghanistan, Iran, Iraq and Pakistan.",
+    ) == {"IRQ": "primary", "AFG": "mentioned", "IRN": "mentioned", "PAK": "mentioned"}
+
+
+def test_countries_after_a_subject_cue_are_primary():
+    assert roles(
+        "Belgium funds the fight against wildlife crime in Africa",
+        "Belgium signed an agreement.",
+        "It supports the programme in Central Africa, with a focus on the Democratic Republic of the Congo, "
+        "Uganda, Chad and Cameroon.",
+    ) == {"BEL": "primary", "COD": "primary", "UGA": "primary", "TCD": "primary", "CMR": "primary"}
+
+
+def test_a_country_known_only_by_its_adjective_and_cities_is_not_primary():
+    assert roles(
+        "World day against human trafficking",
+        "Young women from Mumbai's red-light area, helped by an Indian NGO, performed.",
+        "Girls from Mumbai told their stories. The Indian actresses were applauded.",
+    ) == {"IND": "mentioned"}
+
+
+def test_a_city_of_an_event_to_come_is_not_counted():
+    assert roles("Security threats in Southeast Asia", "UNODC will launch the report in Bangkok.") == {}
+
+
+def test_primary_countries_come_first_then_by_evidence():
+    text = ItemText("Bolivia and Belgium meet", [
+        "Prosecutors from Bolivia and Belgium met in Antwerp.",
+        "Belgium hosted the forum with the US Bureau of International Narcotics and Law Enforcement Affairs.",
+    ])
+    assert find_countries(text) == (
+        Country("BEL", "Belgium", "primary"),
+        Country("BOL", "Bolivia", "primary"),
+        Country("USA", "United States", "mentioned"),
+    )
+
+
+@pytest.mark.parametrize("typed, code", [
+    ("IRQ", "IRQ"), ("irq", "IRQ"), ("IQ", "IRQ"), ("Iraq", "IRQ"), ("iraq", "IRQ"), ("Iraqi", "IRQ"),
+    ("Republic of Iraq", "IRQ"), ("Türkiye", "TUR"), ("turkey", "TUR"), ("TR", "TUR"), ("DR Congo", "COD"),
+    ("UK", "GBR"), ("US", "USA"), ("united states", "USA"), (" Bolivia ", "BOL"), ("XKX", "XKX"),
+    ("EU", None), ("UNODC", None), ("Brussels", None), ("Atlantis", None), ("", None),
+])
+def test_resolve_filter(typed, code):
+    assert resolve_filter(COUNTRY, typed) == code
+
+
+def test_facet_label():
+    assert facet_label(COUNTRY, "TUR") == "Türkiye"
+    assert facet_label(COUNTRY, "IRN") == "Iran"
+    assert facet_label(COUNTRY, "ZZZ") == "ZZZ"
+
+
+def test_no_label_is_an_inverted_iso_name():
+    inverted = [name for name in _vocabulary().names.values() if re.search(r", .*\bof( the)?$", name)]
+    assert inverted == []

@@ -1,0 +1,81 @@
+import datetime as dt
+
+import pycountry
+import pytest
+
+from indexer.facets import REGION, extract_facets, facet_label, resolve_filter
+from indexer.facets.regions import find_regions
+from indexer.facets.sections import ItemText
+from indexer.facets.text import load_data
+from indexer.model import Country, FacetValue, NewsItem, slugify
+
+
+def region_slugs(text: str, countries: tuple[Country, ...] = ()) -> list[str]:
+    return [region.value for region in find_regions(ItemText("News", [text]), countries)]
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Threats in Southeast Asia.", ["southeast-asia"]),
+    ("Threats in South East Asia and South-East Asia.", ["southeast-asia"]),
+    ("UNODC in MENA and the Middle East and North Africa.", ["mena"]),
+    ("Violence in the Sahel.", ["sahel"]),
+    ("The Western Balkans and Central Asian countries.", ["western-balkans", "central-asia"]),
+    ("Units in Latin America and the Caribbean.", ["latin-america-and-the-caribbean"]),
+    ("Threats in Southeast Asia and the Pacific.", ["southeast-asia", "pacific"]),
+    ("The African, Caribbean and Pacific Group of States met.", []),
+    ("Officials from South Africa met.", []),
+])
+def test_named_regions(text, expected):
+    assert region_slugs(text) == expected
+
+
+def test_regions_named_in_the_title_come_first():
+    text = ItemText("Discussions on West Africa", ["Officials from Central Asia and West Africa met."])
+    assert [r.value for r in find_regions(text, ())] == ["west-africa", "central-asia"]
+
+
+def test_regions_in_boilerplate_do_not_count():
+    text = ItemText("A launch", ["The project was launched.",
+                                 "The project is a three-year joint initiative by the EU in North Africa."])
+    assert find_regions(text, ()) == ()
+
+
+def test_primary_countries_add_their_m49_area():
+    countries = (Country("UGA", "Uganda", "primary"), Country("IRQ", "Iraq", "primary"),
+                 Country("BEL", "Belgium", "mentioned"))
+    assert find_regions(ItemText("News", ["Threats in the Sahel."]), countries) == (
+        FacetValue("sahel", "Sahel"),
+        FacetValue("east-africa", "East Africa"),
+        FacetValue("western-asia", "Western Asia"),
+    )
+
+
+def test_words_of_a_programme_name_are_no_region():
+    item = NewsItem(dt.date(2019, 9, 26), dt.date(2019, 9, 26), "26 September 2019", "Steering committee",
+                    "UNODC and IOM, the agencies for GLO.ACT Asia and the Middle East, met.")
+    assert extract_facets(item).regions == ()
+
+
+def test_region_slugs_are_slugs():
+    assert all(slugify(slug) == slug for slug in load_data("regions.toml") if slug != "not_regions")
+
+
+def test_every_country_has_an_m49_area():
+    data = load_data("m49.toml")
+    assert {c.alpha_3 for c in pycountry.countries} <= set(data["areas"])
+    areas_and_parents = set(data["parents"]) | set(data["parents"].values()) | {"Antarctica"}
+    assert set(data["areas"].values()) <= areas_and_parents
+
+
+@pytest.mark.parametrize("typed, slug", [
+    ("central-asia", "central-asia"), ("Central Asia", "central-asia"), ("south-east asia", "southeast-asia"),
+    ("MENA", "mena"), ("Middle East and North Africa", "mena"), ("Eastern Africa", "east-africa"),
+    ("Polynesia", "polynesia"), ("western-europe", "western-europe"), ("Narnia", None),
+])
+def test_resolve_filter(typed, slug):
+    assert resolve_filter(REGION, typed) == slug
+
+
+def test_facet_label():
+    assert facet_label(REGION, "mena") == "Middle East and North Africa"
+    assert facet_label(REGION, "polynesia") == "Polynesia"

@@ -1,0 +1,116 @@
+import pytest
+
+from indexer.facets import THEME, extract_facets, facet_label, resolve_filter
+from indexer.facets.programmes import find_programmes
+from indexer.facets.sections import ItemText
+from indexer.facets.themes import assign_themes, theme_labels
+from indexer.sources import load_items
+
+TAXONOMY = (
+    "human trafficking",
+    "migrant smuggling",
+    "wildlife and forest crime",
+    "environmental crime",
+    "corruption",
+    "terrorism and violent extremism",
+    "prisons and criminal justice reform",
+    "drugs and drug trafficking",
+    "organized crime",
+    "cybercrime",
+    "maritime crime",
+    "HIV and health",
+    "gender and women",
+    "children",
+    "sport integrity",
+    "money laundering and illicit financial flows",
+    "border and container control",
+    "EU-UN partnership and funding",
+    "research and data",
+)
+
+
+def themes(title: str, *paragraphs: str) -> tuple[str, ...]:
+    text = ItemText(title, list(paragraphs))
+    programmes = find_programmes(text)
+    return assign_themes(text.masked((m.start, m.end) for _, found in programmes for m in found), programmes)
+
+
+def test_the_taxonomy_is_the_api():
+    assert theme_labels() == TAXONOMY
+
+
+def test_best_supported_theme_first():
+    assert themes(
+        "Women as agents of change against human trafficking",
+        "Trafficking in persons in conflict hits women and girls.",
+        "Victims of trafficking need shelters; traffickers go unpunished.",
+        "Gender equality makes societies less prone to trafficking in persons.",
+    ) == ("human trafficking", "gender and women")
+
+
+def test_a_passing_list_weighs_less_than_the_subject():
+    assert themes(
+        "Security threats in Southeast Asia",
+        "The meetings covered transnational organized crime, corruption, terrorism and violent extremism, "
+        "as well as drug production, trafficking and consumption.",
+        "Organized crime groups are more powerful than ever. Methamphetamine was flagged with concern.",
+    ) == ("organized crime", "drugs and drug trafficking")
+
+
+def test_a_programme_implies_its_themes():
+    assert themes("UNODC presented the CCP", "The meeting took place on Tuesday.") == (
+        "border and container control", "drugs and drug trafficking")
+
+
+def test_words_of_a_programme_name_are_no_evidence():
+    assert themes(
+        "Belgium gives to the Trust Fund",
+        "Belgium gave two million euros to the UN Voluntary Trust Fund for Victims of Trafficking in Persons, "
+        "Especially Women and Children.",
+    ) == ("human trafficking",)
+
+
+@pytest.mark.parametrize("text, absent", [
+    ("Drug trafficking routes were discussed. Cocaine seizures rose.", "human trafficking"),
+    ("The United Nations Office on Drugs and Crime met the European Commission.", "drugs and drug trafficking"),
+    ("The HIV clinic opened; staff give tips to visitors.", "human trafficking"),
+])
+def test_phrases_are_not_read_inside_others(text, absent):
+    assert absent not in themes("News", text)
+
+
+def test_an_item_without_evidence_gets_the_fallback():
+    assert themes("A seminar", "Staff attended a seminar on rules and procedures.") == (
+        "EU-UN partnership and funding",)
+
+
+def test_at_most_four_themes():
+    paragraph = ("Trafficking in persons, migrant smuggling, wildlife crime, corruption, terrorism, prisons, "
+                 "drug trafficking, cybercrime, piracy, HIV and money laundering were discussed.")
+    assert len(themes("Human trafficking, corruption, terrorism, cybercrime and piracy", paragraph)) == 4
+
+
+def test_every_item_of_the_corpus_gets_one_to_four_themes_of_the_taxonomy():
+    for item in load_items():
+        assigned = extract_facets(item).themes
+        assert 1 <= len(assigned) <= 4 and set(assigned) <= set(TAXONOMY), item.title
+
+
+@pytest.mark.parametrize("typed, label", [
+    ("human trafficking", "human trafficking"), ("Human Trafficking", "human trafficking"),
+    ("human-trafficking", "human trafficking"), ("hiv and health", "HIV and health"),
+    ("EU-UN partnership and funding", "EU-UN partnership and funding"), ("trafficking", None), ("", None),
+])
+def test_resolve_filter(typed, label):
+    assert resolve_filter(THEME, typed) == label
+
+
+def test_facet_label_is_the_label():
+    assert facet_label(THEME, "human trafficking") == "human trafficking"
+
+
+def test_unknown_facet_is_an_error():
+    with pytest.raises(ValueError, match="unknown facet"):
+        resolve_filter("colour", "blue")
+    with pytest.raises(ValueError, match="unknown facet"):
+        facet_label("colour", "blue")
