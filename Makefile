@@ -7,7 +7,7 @@ INDEX_DIR ?= index
 STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: run test index clean-index bench relevance evaluate
+.PHONY: run test index clean-index relevance evaluate
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "Python 3.11+ is needed")'
@@ -35,3 +35,10 @@ test: $(TEST_STAMP)
 
 clean-index:
 	rm -rf $(INDEX_DIR)/current $(INDEX_DIR)/v-* $(INDEX_DIR)/.write.lock
+
+# Quality figures: ranking (nDCG@10) and facet extraction (P/R/F1).
+relevance: $(TEST_STAMP)
+	$(BIN)/python -m indexer.evaluate_relevance
+
+evaluate: $(TEST_STAMP)
+	$(BIN)/python -m indexer.evaluate_facets --check
