@@ -16,7 +16,16 @@ from whoosh import fields, qparser, query
 
 from indexer import facets
 from indexer.schema import (
-    BODY, COUNTRY, COUNTRY_PRIMARY, PROGRAMME, REGION, SOURCE, THEME, TITLE, YEAR, build_schema,
+    BODY,
+    COUNTRY,
+    COUNTRY_PRIMARY,
+    PROGRAMME,
+    REGION,
+    SOURCE,
+    THEME,
+    TITLE,
+    YEAR,
+    build_schema,
 )
 
 # Fields a query may name, with the names people use for them.

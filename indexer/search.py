@@ -6,7 +6,6 @@ The HTML page, the JSON API, the feeds and the CLI all render what
 
 from __future__ import annotations
 
-import html
 import json
 import logging
 import math
@@ -21,10 +20,10 @@ from whoosh.index import Index
 from indexer import facets
 from indexer.facetindex import FacetIndex, read_facet_index
 from indexer.highlight import highlight_title, snippet
-from indexer.spelling import Vocabulary
 from indexer.query import ParsedQuery, parse_user_query, plain_words
 from indexer.request import FILTER_PARAMS, SearchRequest
 from indexer.schema import BODY, DATA, ID, TITLE, YEAR
+from indexer.spelling import Vocabulary
 from indexer.store import IndexStore
 
 log = logging.getLogger(__name__)

@@ -9,8 +9,8 @@ from flask import Blueprint, Response, abort, current_app, jsonify, render_templ
 
 from indexer.search import get_item
 from webapp import histogram
-from webapp.histogram import histogram_bars
 from webapp.context import current_index, query_params, search_from_request
+from webapp.histogram import histogram_bars
 
 bp = Blueprint("pages", __name__)
 
