@@ -13,8 +13,10 @@ import functools
 import re
 
 from whoosh import fields, qparser, query
+from whoosh.analysis import STOP_WORDS
 
 from indexer import facets
+from indexer.facets.themes import themes_named_by
 from indexer.schema import (
     BODY,
     COUNTRY,
@@ -154,13 +156,17 @@ def _facet_boosts(words: list[str]) -> list[query.Query]:
 
 
 def _facet_values(phrase: str) -> list[tuple[str, str]]:
-    if len(phrase) < 2:
+    words = phrase.split()
+    if all(word.lower() in STOP_WORDS for word in words):
+        return []
+    # Short lowercase words ("in", "be", "us") are words, not country codes
+    # or acronyms; typed in capitals ("US", "CCP") they are names.
+    if len(phrase) < 4 and not phrase.isupper():
         return []
     found = []
     for field in FACET_QUERY_FIELDS:
-        value = facets.resolve_filter(field, phrase)
-        if value is not None:
-            found.append((field, value))
+        values = themes_named_by(phrase) if field == THEME else [facets.resolve_filter(field, phrase)]
+        found += [(field, value) for value in values if value is not None]
     return found
 
 

@@ -139,3 +139,11 @@ def _rules() -> _Rules:
 @functools.cache
 def _labels_by_form() -> dict[str, str]:
     return {fold(label): label for label in theme_labels()}
+
+
+def themes_named_by(phrase: str) -> list[str]:
+    """The themes a phrase names outright: its label in any spelling, or a
+    phrase that is full evidence for it (`illegal logging` -> wildlife and
+    forest crime). Search reads a query naming a theme as that theme too."""
+    weights = _rules().weights.get(fold(phrase), {})
+    return [label for label in theme_labels() if weights.get(label, 0.0) >= 1.0]
