@@ -25,6 +25,5 @@ def test_score_query_counts_grades_by_rank(corpus_index):
          "grade": 3}]}
     assert score_query(corpus_index, perfect)["ndcg"] == 1.0
     wrong = {"id": "t", "q": "Mechelen", "judgments": [{"title": "Corruption in sport", "grade": 3}]}
-    assert score_query(corpus_index, wrong) == {"id": "t", "q": "Mechelen", "ndcg": 0.0, "recall": 0.0,
-                                                "missed": ["corruptioninsport"],
-                                                "unjudged": score_query(corpus_index, wrong)["unjudged"]}
+    scored = score_query(corpus_index, wrong)
+    assert (scored["ndcg"], scored["recall"], scored["missed"]) == (0.0, 0.0, ["corruptioninsport"])
