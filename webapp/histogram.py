@@ -3,6 +3,8 @@ by the template, each bar a link that narrows the search to its period."""
 
 from __future__ import annotations
 
+import calendar
+import datetime as dt
 from collections import Counter
 
 from flask import url_for
@@ -37,6 +39,7 @@ def histogram_bars(rows: list[dict], search_request: SearchRequest, params) -> l
         bars.append({
             "period": period,
             "count": count,
+            "selected": _overlaps(period, search_request),
             "x": round(i * step + 1, 1),
             "width": round(max(step - 2, 1), 1),
             "y": round(HEIGHT - height, 1),
@@ -54,3 +57,15 @@ def _month_range(first: str, last: str) -> list[str]:
         months.append(f"{year:04d}-{month:02d}")
         year, month = (year + 1, 1) if month == 12 else (year, month + 1)
     return months
+
+
+def _overlaps(period: str, search_request: SearchRequest) -> bool:
+    """Whether a bar's year or month lies in the searched date range."""
+    if not (search_request.date_from or search_request.date_to):
+        return False
+    year = int(period[:4])
+    month = int(period[5:7]) if len(period) > 4 else None
+    first = dt.date(year, month or 1, 1)
+    last = dt.date(year, month or 12, calendar.monthrange(year, month or 12)[1])
+    return ((search_request.date_from is None or last >= search_request.date_from)
+            and (search_request.date_to is None or first <= search_request.date_to))

@@ -31,6 +31,10 @@
         var current = document.querySelector(".layout");
         if (!fresh || !current) return;
         current.replaceWith(fresh);
+        // The live region stays the same node, so its new text is announced.
+        var count = document.getElementById("result-count");
+        var freshCount = page.getElementById("result-count");
+        if (count && freshCount) count.textContent = freshCount.textContent;
         document.title = page.title;
         history.replaceState(null, "", url);
       })
