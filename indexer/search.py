@@ -150,8 +150,13 @@ def _run(index: SearchIndex, request: SearchRequest, parsed: ParsedQuery | None)
     if parsed and not parsed.is_empty and total and strict_total == 0 and parsed.has_several_terms:
         notices.append("No item matches all of the words; showing items that match some of them.")
 
+    # Like a facet, the histogram leaves out its own (date) filter, so its
+    # bars still offer the other months once one is chosen.
+    undated = text_mask.copy()
+    for mask in filter_masks.values():
+        undated &= mask
     histogram = [{"period": period, "count": count}
-                 for period, count in fi.month_counts(np.flatnonzero(matching))]
+                 for period, count in fi.month_counts(np.flatnonzero(undated))]
     highlighter = _Highlighter(parsed)
     results = [_result(index, docnum, score, highlighter) for docnum, score in hits]
     return {
