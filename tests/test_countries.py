@@ -131,6 +131,45 @@ def test_a_country_known_only_by_its_adjective_and_cities_is_not_primary():
     ) == {"IND": "mentioned"}
 
 
+def test_countries_of_the_participants_are_primary_and_the_meeting_place_is_not():
+    assert roles(
+        "Western Balkans: prosecutors join forces against firearms trafficking",
+        "Prosecutors and police officers from Albania, Bosnia and Herzegovina, Montenegro, North Macedonia and "
+        "Serbia met in Vienna. Experts from the Kingdom of Belgium and from Bolivia met in Geneva.",
+        "The Serbian prosecutor presented a case.",
+    ) == {"ALB": "primary", "BIH": "primary", "MNE": "primary", "MKD": "primary", "SRB": "primary",
+          "BEL": "primary", "BOL": "primary", "AUT": "mentioned", "CHE": "mentioned"}
+
+
+def test_a_subject_cue_reaches_only_the_list_right_after_it():
+    assert roles(
+        "Prison reform",
+        "Officials from Mali and Niger met in Niamey with the Ambassador of Japan and discussed Chad.",
+    ) == {"MLI": "primary", "NER": "primary", "JPN": "mentioned", "TCD": "mentioned"}
+
+
+@pytest.mark.parametrize("text", [
+    "Ms Dakowah, UNODC Representative in Brussels, spoke.",
+    "The Representative of the UNODC Liaison Office in Brussels spoke.",
+    "The Head of the EU Delegation in Kampala spoke.",
+    "The UNODC Brussels Liaison Office and Vienna HQ advised.",
+])
+def test_the_seat_of_an_office_is_no_mention(text):
+    assert codes(text) == set()
+
+
+def test_a_meeting_at_an_office_is_a_mention():
+    assert codes("A seminar was organised at the United Nations Office in Vienna.") == {"AUT"}
+
+
+def test_a_city_where_something_happens_names_its_country():
+    assert roles(
+        "Port officers trained to detect wildlife trafficking",
+        "Kenyan police and customs officers took part in a training on container profiling in Mombasa.",
+        "The Kenyan port is a major exit point for ivory. The Kenyan officers learnt to profile containers.",
+    ) == {"KEN": "primary"}
+
+
 def test_a_city_of_an_event_to_come_is_not_counted():
     assert roles("Security threats in Southeast Asia", "UNODC will launch the report in Bangkok.") == {}
 

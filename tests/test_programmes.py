@@ -34,6 +34,11 @@ def slugs(*paragraphs: str, title: str = "News") -> list[str]:
     ("The Global Programmes for Combating Wildlife and Forest Crime; and on Corruption built a joint programme.",
      ["global-programme-wildlife-forest-crime", "global-programme-on-corruption"]),
     ("The Cocaine Route Programme, now the Global Illicit Flows Programme", ["global-illicit-flows-programme"]),
+    ("EL PAcCTO 2.0 and COPOLAD III met.", ["el-paccto", "copolad"]),
+    ("We strive to help; STRIVE Juvenile began.", ["strive"]),
+    ("GLACY+ trained judges.", ["glacy"]),
+    ("Funded by the IcSP, then by NDICI-Global Europe.", ["icsp", "ndici"]),
+    ("The Line Up Live Up training and the UNODC Sahel Programme.", ["line-up-live-up", "unodc-sahel-programme"]),
 ])
 def test_names_acronyms_and_spellings(text, expected):
     assert slugs(text) == expected

@@ -24,6 +24,10 @@ def region_slugs(text: str, countries: tuple[Country, ...] = ()) -> list[str]:
     ("Threats in Southeast Asia and the Pacific.", ["southeast-asia", "pacific"]),
     ("The African, Caribbean and Pacific Group of States met.", []),
     ("Officials from South Africa met.", []),
+    ("The UNODC Regional Office for Southeast Asia and the Pacific advised.", []),
+    ("The Regional Representative for the Middle East and North Africa spoke on Central Asia.", ["central-asia"]),
+    ("An expert of the UNODC Section for Europe, West & Central Asia came.", []),
+    ("A Team Europe approach, funded by Global Europe.", []),
 ])
 def test_named_regions(text, expected):
     assert region_slugs(text) == expected
@@ -57,7 +61,8 @@ def test_words_of_a_programme_name_are_no_region():
 
 
 def test_region_slugs_are_slugs():
-    assert all(slugify(slug) == slug for slug in load_data("regions.toml") if slug != "not_regions")
+    tables = set(load_data("regions.toml")) - {"not_regions", "office_names"}
+    assert all(slugify(slug) == slug for slug in tables)
 
 
 def test_every_country_has_an_m49_area():

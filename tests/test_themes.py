@@ -79,6 +79,31 @@ def test_phrases_are_not_read_inside_others(text, absent):
     assert absent not in themes("News", text)
 
 
+def test_who_pays_is_not_the_partnership_theme():
+    assert themes(
+        "UNODC trains prison staff in Nigeria",
+        "With funding from the European Union, UNODC trained prison staff; the EU-funded project also "
+        "supports alternatives to imprisonment.",
+    ) == ("prisons and criminal justice reform",)
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Trafficking in small arms and light weapons (SALW) and arms trafficking were discussed.",
+     ("organized crime",)),
+    ("Online scams hit victims worldwide.", ("cybercrime",)),
+    ("People at risk of trafficking were helped.", ("human trafficking",)),
+    ("Cocaine trafficking along the trafficking routes rose.", ("drugs and drug trafficking",)),
+    ("Boko Haram and ISIL recruit.", ("terrorism and violent extremism",)),
+])
+def test_other_years_vocabulary(text, expected):
+    assert themes("News", text) == expected
+
+
+def test_a_phrase_may_serve_two_themes():
+    assert set(themes("News", "Investigators of online child sexual exploitation and abuse (OCSEA) met.")) == {
+        "cybercrime", "children"}
+
+
 def test_an_item_without_evidence_gets_the_fallback():
     assert themes("A seminar", "Staff attended a seminar on rules and procedures.") == (
         "EU-UN partnership and funding",)

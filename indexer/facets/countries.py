@@ -26,6 +26,13 @@ _WORD_BEFORE = re.compile(r"([A-Z][\w'-]+) $")
 _WORD_AFTER = re.compile(r" ([A-Z][\w'-]+)")
 # The end of the text before a sentence's first word.
 _SENTENCE_START = re.compile(r"(?:^|[.!?:;\n\"“(])\s*$")
+# Before a city where something happens ("a training in Mombasa"): the
+# city names its country as well as the country's name would.
+_PLACE_OF_ACTIVITY = re.compile(r"\b(?:in|at)\s+$")
+# What may stand between the countries of a list: "Mali, Niger and Burkina
+# Faso", "from the Kingdom of Belgium and from Bolivia", "the Congo (Virunga
+# Park), Uganda".
+_LIST_GLUE = re.compile(r"(?:\s|[,;&]|\b(?:and|or|as well as|the|from)\b|\([^()]*\))*", re.IGNORECASE)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -48,6 +55,8 @@ class _Vocabulary:
     allowed_next: frozenset[str]
     organisation_unit: re.Pattern[str]  # at the start of the text after a name
     instrument: re.Pattern[str]  # at the start of the text after a city
+    seat_before: re.Pattern[str]  # at the end of the text before a city: a job title and "in"
+    seat_after: re.Pattern[str]  # at the start of the text after a city: an office
 
 
 @dataclasses.dataclass(frozen=True)
@@ -69,12 +78,11 @@ def find_countries(text: ItemText) -> tuple[Country, ...]:
     vocabulary = _vocabulary()
     evidence: dict[str, float] = collections.defaultdict(float)
     first_seen: dict[str, int] = {}
-    named: set[str] = set()  # named outside boilerplate, or in the title
+    named: set[str] = set()  # see _names_its_country
     for mention, weight in _weigh(text, find_mentions(text)):
         evidence[mention.code] += weight
         first_seen.setdefault(mention.code, mention.start)
-        section = text.section_at(mention.start).kind
-        if (mention.kind == NAME and section != BOILERPLATE) or (section == TITLE and mention.kind != VENUE):
+        if _names_its_country(text, mention):
             named.add(mention.code)
     countries = [
         Country(code, vocabulary.names[code],
@@ -85,10 +93,23 @@ def find_countries(text: ItemText) -> tuple[Country, ...]:
     return tuple(countries)
 
 
+def _names_its_country(text: ItemText, mention: Mention) -> bool:
+    """A name outside boilerplate, anything but a venue in the title, or a
+    city where something happens; not an adjective, nor a city people come
+    from ("girls from Mumbai")."""
+    section = text.section_at(mention.start).kind
+    if section == TITLE:
+        return mention.kind != VENUE
+    if section == BOILERPLATE:
+        return False
+    return mention.kind == NAME or (
+        mention.kind == CITY and bool(_PLACE_OF_ACTIVITY.search(text.text, max(0, mention.start - 10), mention.start)))
+
+
 def find_mentions(text: ItemText) -> list[Mention]:
     """Every mention of a country, without the traps: people called Chad,
     units of other organisations, treaties named after cities, cities of
-    events yet to come."""
+    events yet to come, cities that are only the seat of someone's office."""
     vocabulary = _vocabulary()
     future = _roles().future_cues
     mentions = []
@@ -101,7 +122,8 @@ def find_mentions(text: ItemText) -> list[Mention]:
         if kind in _PLACES:
             sentence_start, sentence_end = text.sentence_at(found.start)
             if (vocabulary.instrument.match(text.text, found.end)
-                    or future.search(text.text, sentence_start, sentence_end)):
+                    or future.search(text.text, sentence_start, sentence_end)
+                    or _is_office_seat(text.text, found, vocabulary)):
                 continue
         mentions.append(Mention(code, kind, found.start, found.end))
     return mentions
@@ -114,26 +136,41 @@ def _weigh(text: ItemText, mentions: list[Mention]) -> list[tuple[Mention, float
     countries_in_sentence: dict[tuple[int, int], set[str]] = collections.defaultdict(set)
     for mention, sentence in zip(mentions, sentences):
         countries_in_sentence[sentence].add(mention.code)
-    cues = {sentence: _sentence_cues(text.text[sentence[0]:sentence[1]], roles) for sentence in countries_in_sentence}
+    mention_only = {sentence: bool(roles.mention_only_cues.search(text.text, *sentence))
+                    for sentence in countries_in_sentence}
+    cued = _cued_subjects(text.text, mentions, sentences, roles)
     weighed = []
-    for mention, sentence in zip(mentions, sentences):
+    for index, (mention, sentence) in enumerate(zip(mentions, sentences)):
         section = text.section_at(mention.start).kind
         weight = roles.where[section] * roles.what[mention.kind]
         if section not in (TITLE, BOILERPLATE):
-            subject_cue_end, mention_only = cues[sentence]
-            if subject_cue_end is not None and sentence[0] + subject_cue_end <= mention.start:
+            if index in cued:
                 weight = roles.subject_cue_weight * roles.what[mention.kind]
-            elif mention_only or len(countries_in_sentence[sentence]) >= roles.list_min_countries:
+            elif mention_only[sentence] or len(countries_in_sentence[sentence]) >= roles.list_min_countries:
                 weight *= roles.listed_factor
         weighed.append((mention, weight))
     return weighed
 
 
-def _sentence_cues(sentence: str, roles: _Roles) -> tuple[int | None, bool]:
-    """Where the first subject cue of a sentence ends, and whether it has a
-    mention-only cue."""
-    subject = roles.subject_cues.search(sentence)
-    return (subject.end() if subject else None), bool(roles.mention_only_cues.search(sentence))
+def _cued_subjects(text: str, mentions: list[Mention], sentences: list[tuple[int, int]], roles: _Roles) -> set[int]:
+    """Indexes of the mentions listed right after a subject cue ("with a
+    focus on Chad, Uganda and Cameroon", "officials from Mali and Niger
+    met in Niamey"): only list words come between the cue and the mention,
+    or between it and the previous such mention. Niamey, after "met in",
+    is not in the list."""
+    cue_ends: dict[tuple[int, int], list[int]] = {}
+    cued: set[int] = set()
+    list_end: dict[tuple[int, int], int] = {}  # the end of the last listed mention of a sentence
+    for index in sorted(range(len(mentions)), key=lambda i: mentions[i].start):
+        mention, sentence = mentions[index], sentences[index]
+        if sentence not in cue_ends:
+            cue_ends[sentence] = [cue.end() for cue in roles.subject_cues.finditer(text, *sentence)]
+        before = [end for end in cue_ends[sentence] if end <= mention.start]
+        anchors = before[-1:] + ([list_end[sentence]] if sentence in list_end else [])
+        if any(_LIST_GLUE.fullmatch(text, anchor, mention.start) for anchor in anchors):
+            cued.add(index)
+            list_end[sentence] = mention.end
+    return cued
 
 
 def country_code(typed: str) -> str | None:
@@ -164,6 +201,12 @@ def _is_person(text: str, found: Found, vocabulary: _Vocabulary) -> bool:
         return True
     following = _WORD_AFTER.match(text, found.end)
     return bool(following) and following.group(1) not in vocabulary.allowed_next
+
+
+def _is_office_seat(text: str, found: Found, vocabulary: _Vocabulary) -> bool:
+    """"Representative in Brussels", "the Brussels Liaison Office"."""
+    before = text[max(0, found.start - 120):found.start]
+    return bool(vocabulary.seat_before.search(before) or vocabulary.seat_after.match(text, found.end))
 
 
 @functools.cache
@@ -198,6 +241,8 @@ def _vocabulary() -> _Vocabulary:
     titles = "|".join(re.escape(title) for title in ambiguous["titles"])
     units = "|".join(re.escape(word) for word in data["organisation_units"]["words"])
     instruments = "|".join(re.escape(word) for word in data["instruments"]["words"])
+    job_titles = "|".join(re.escape(word) for word in data["office_seats"]["job_titles"])
+    offices = "|".join(re.escape(word) for word in data["office_seats"]["offices"])
     return _Vocabulary(
         matcher=PhraseMatcher(phrases),
         names=names,
@@ -209,6 +254,10 @@ def _vocabulary() -> _Vocabulary:
         allowed_next=frozenset(ambiguous["allowed_next"]),
         organisation_unit=re.compile(rf"(?:\s+(?:and|&|[A-Z][\w'’-]*))*?\s+(?:{units})\b"),
         instrument=re.compile(rf"\s+(?:{instruments})\b"),
+        # "Representative in", "Head of the UNODC Liaison Office in": a title,
+        # then capitalised words of an organisation's name, then "in".
+        seat_before=re.compile(rf"\b(?:{job_titles})(?:,?\s+(?:of\s+the|of|[A-Z][\w'’.-]*))*\s+(?:in|at)\s+$"),
+        seat_after=re.compile(rf"(?:\s+[A-Z][\w'’-]*)*?\s+(?:{offices})\b"),
     )
 
 

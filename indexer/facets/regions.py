@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import re
 
 from indexer.facets.countries import PRIMARY
 from indexer.facets.sections import BOILERPLATE, SECTIONS, ItemText
@@ -23,16 +24,19 @@ class _Regions:
     slug_by_area: dict[str, str]  # M49 area -> region slug
     area_by_country: dict[str, str]  # alpha-3 -> most specific M49 area
     slugs_by_name: dict[str, str]  # folded slug, name or alias -> slug
+    office_name: re.Pattern[str]  # "Regional Office for Southeast Asia and the Pacific"
 
 
 def find_regions(text: ItemText, countries: tuple[Country, ...]) -> tuple[FacetValue, ...]:
-    """Regions named outside boilerplate, the most prominent first, then the
-    M49 areas of the primary countries."""
+    """Regions named outside boilerplate and outside the names of offices,
+    the most prominent first, then the M49 areas of the primary countries."""
     regions = _regions()
     rank: dict[str, tuple[int, int]] = {}  # slug -> (best section, first mention)
+    offices = [match.span() for match in regions.office_name.finditer(text.text)]
     for found in regions.matcher.find(text.text):
         section = text.section_at(found.start).kind
-        if found.key != _NOT_A_REGION and section != BOILERPLATE:
+        in_office_name = any(start <= found.start < end for start, end in offices)
+        if found.key != _NOT_A_REGION and section != BOILERPLATE and not in_office_name:
             here = (SECTIONS.index(section), found.start)
             rank[found.key] = min(rank.get(found.key, here), here)
     slugs = sorted(rank, key=rank.__getitem__)
@@ -61,7 +65,7 @@ def _regions() -> _Regions:
     phrases = [Phrase(text, _NOT_A_REGION, exact_case=True) for text in data["not_regions"]["phrases"]]
     slugs_by_name: dict[str, str] = {}
     for slug, entry in data.items():
-        if slug == "not_regions":
+        if slug in ("not_regions", "office_names"):
             continue
         names[slug] = entry["name"]
         for text in [entry["name"], *entry.get("aliases", ())]:
@@ -76,4 +80,9 @@ def _regions() -> _Regions:
         slugs_by_name.setdefault(fold(area), slug)
     for slug in names:
         slugs_by_name.setdefault(fold(slug), slug)
-    return _Regions(names, PhraseMatcher(phrases), slug_by_area, m49["areas"], slugs_by_name)
+    words = "|".join(re.escape(word) for word in data["office_names"]["words"])
+    # The office word, then a run of capitalised words joined by spaces,
+    # commas, "&", "and" or "the".
+    office_name = re.compile(rf"\b(?:{words})\s+(?:for|of|on|in)\s+(?:the\s+)?"
+                             r"[A-Z][\w'’-]*(?:(?:\s*[,&]\s*|\s+)(?:(?:and|the)\s+)*[A-Z][\w'’-]*)*")
+    return _Regions(names, PhraseMatcher(phrases), slug_by_area, m49["areas"], slugs_by_name, office_name)
