@@ -42,6 +42,8 @@ def query_params(search_request: SearchRequest, **changes) -> dict[str, object]:
     for name in FILTER_PARAMS:
         params[name] = list(search_request.filters.get(name, ())) or None
     params.update(changes)
+    if params.get("page") == 1:
+        params["page"] = None  # one URL for the first page
     return {key: value for key, value in params.items() if value not in (None, "", [])}
 
 
