@@ -15,13 +15,17 @@ import datetime as dt
 import numpy as np
 from whoosh.reading import IndexReader
 
-from indexer.schema import DATE_END, DATE_START, FACET_FIELDS
+from indexer.schema import COUNTRY_PRIMARY, DATE_END, DATE_START, FACET_FIELDS
 
 
 @dataclasses.dataclass(frozen=True)
 class FacetColumn:
-    values: tuple[str, ...]  # column j holds documents that have values[j]
-    matrix: np.ndarray  # bool, shape (documents, values)
+    """One facet as (document, value) pairs: counting the values of any set
+    of documents is one `bincount` over the pairs whose document is in it."""
+
+    values: tuple[str, ...]  # value number j is values[j]
+    documents: np.ndarray  # int: the document of each pair
+    value_numbers: np.ndarray  # int: the value of each pair
 
     def column(self, value: str) -> int | None:
         try:
@@ -29,14 +33,14 @@ class FacetColumn:
         except ValueError:
             return None
 
-    def documents_with_any(self, values) -> np.ndarray:
-        columns = [j for j in (self.column(v) for v in values) if j is not None]
-        if not columns:
-            return np.zeros(self.matrix.shape[0], dtype=bool)
-        return self.matrix[:, columns].any(axis=1)
+    def documents_with_any(self, values, size: int) -> np.ndarray:
+        wanted = [j for j in (self.column(v) for v in values) if j is not None]
+        mask = np.zeros(size, dtype=bool)
+        mask[self.documents[np.isin(self.value_numbers, wanted)]] = True
+        return mask
 
     def counts(self, mask: np.ndarray) -> np.ndarray:
-        return self.matrix[mask].sum(axis=0)
+        return np.bincount(self.value_numbers[mask[self.documents]], minlength=len(self.values))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -82,7 +86,7 @@ def read_facet_index(reader: IndexReader) -> FacetIndex:
     if reader.has_deletions():
         for docnum in range(size):
             live[docnum] = not reader.is_deleted(docnum)
-    facets = {name: _read_facet_column(reader, name, size) for name in FACET_FIELDS}
+    facets = {name: _read_facet_column(reader, name) for name in FACET_FIELDS + (COUNTRY_PRIMARY,)}
     start = _read_dates(reader, DATE_START, size)
     month = np.array([_month_key(ordinal) for ordinal in start.tolist()], dtype=np.int32)
     return FacetIndex(live=live, start=start, end=_read_dates(reader, DATE_END, size),
@@ -94,14 +98,16 @@ def _month_key(ordinal: int) -> int:
     return day.year * 12 + day.month - 1
 
 
-def _read_facet_column(reader: IndexReader, fieldname: str, size: int) -> FacetColumn:
+def _read_facet_column(reader: IndexReader, fieldname: str) -> FacetColumn:
     values = tuple(term.decode("utf-8") if isinstance(term, bytes) else term
                    for term in reader.field_terms(fieldname))
-    matrix = np.zeros((size, len(values)), dtype=bool)
+    documents, value_numbers = [], []
     for j, value in enumerate(values):
         docnums = list(reader.postings(fieldname, value).all_ids())
-        matrix[docnums, j] = True
-    return FacetColumn(values=values, matrix=matrix)
+        documents.extend(docnums)
+        value_numbers.extend([j] * len(docnums))
+    return FacetColumn(values=values, documents=np.asarray(documents, dtype=np.int64),
+                       value_numbers=np.asarray(value_numbers, dtype=np.int64))
 
 
 def _read_dates(reader: IndexReader, fieldname: str, size: int) -> np.ndarray:

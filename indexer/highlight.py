@@ -87,3 +87,20 @@ def _word_end(text: str, index: int) -> int:
         return len(text)
     space = text.rfind(" ", 0, index)
     return space if space > 0 else index
+
+
+def proximity(text: str, terms: frozenset[str]) -> float:
+    """1.0 when every term occurs in `text` within a window of about as many
+    words as there are terms, falling towards 0 as the closest such window
+    widens; 0 when some term is missing."""
+    positions = [(i, term) for i, match in enumerate(_TOKEN.finditer(text))
+                 if (term := index_term(match.group())) in terms]
+    if len({term for _, term in positions}) < len(terms):
+        return 0.0
+    best = len(text)
+    last_seen: dict[str, int] = {}
+    for i, term in positions:
+        last_seen[term] = i
+        if len(last_seen) == len(terms):
+            best = min(best, i - min(last_seen.values()) + 1)
+    return len(terms) / best

@@ -40,9 +40,6 @@ FACET_QUERY_FIELDS = (THEME, PROGRAMME, COUNTRY, REGION)
 # How much a query naming an item's facet value lifts it: an item about
 # Pakistan above one that mentions Pakistan in passing.
 FACET_BOOSTS = {COUNTRY_PRIMARY: 3.0, PROGRAMME: 2.0, THEME: 1.5, REGION: 1.0}
-# Phrase proximity: the words of the query close together count extra.
-TITLE_PROXIMITY_BOOST = 2.0
-BODY_PROXIMITY_BOOST = 1.0
 
 MAX_FACET_PHRASE_WORDS = 6
 OPERATORS = {"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE", "TO"}
@@ -55,7 +52,8 @@ class ParsedQuery:
     text: str
     strict: query.Query  # every word must match
     loose: query.Query  # any word may match; more matching words score higher
-    boosts: list[query.Query]  # optional extras that only lift the score
+    boosts: list[query.Term]  # facet values the query names: they lift the score
+    proximity_terms: frozenset[str]  # the words' index terms, rewarded when close together
     words: list[str]  # the plain words typed, for spelling suggestions
     notices: list[str]
 
@@ -105,9 +103,9 @@ def parse_user_query(text: str) -> ParsedQuery:
     rewritten, boosts = _expand_facet_phrases(text, words)
     strict = _make_safe(_strict_parser().parse(rewritten), notices)
     loose = _make_safe(_loose_parser().parse(rewritten), [])
-    if loose is not query.NullQuery and len(words) > 1:
-        boosts += _proximity_boosts(text, words)
-    return ParsedQuery(text, strict, loose, boosts, words, notices)
+    proximity_terms = _index_terms(words) if loose is not query.NullQuery else frozenset()
+    return ParsedQuery(text, strict, loose, boosts, proximity_terms if len(proximity_terms) > 1 else frozenset(),
+                       words, notices)
 
 
 def plain_words(text: str) -> list[str]:
@@ -121,7 +119,7 @@ def plain_words(text: str) -> list[str]:
     return words
 
 
-def _expand_facet_phrases(text: str, words: list[str]) -> tuple[str, list[query.Query]]:
+def _expand_facet_phrases(text: str, words: list[str]) -> tuple[str, list[query.Term]]:
     """Where the query names a facet value (a country, a programme's name
     or acronym, a theme, a region), let items tagged with it match too and
     rank them higher: `CCP` finds the Container Control Programme's news
@@ -147,7 +145,7 @@ def _expand_facet_phrases(text: str, words: list[str]) -> tuple[str, list[query.
     return " ".join(alternatives), boosts
 
 
-def _facet_boosts(words: list[str]) -> list[query.Query]:
+def _facet_boosts(words: list[str]) -> list[query.Term]:
     boosts = []
     for n in range(1, min(MAX_FACET_PHRASE_WORDS, len(words)) + 1):
         for i in range(len(words) - n + 1):
@@ -170,7 +168,7 @@ def _facet_values(phrase: str) -> list[tuple[str, str]]:
     return found
 
 
-def _boost_terms(matches: list[tuple[str, str]]) -> list[query.Query]:
+def _boost_terms(matches: list[tuple[str, str]]) -> list[query.Term]:
     boosts = []
     for field, value in matches:
         boost_field = COUNTRY_PRIMARY if field == COUNTRY else field
@@ -178,15 +176,9 @@ def _boost_terms(matches: list[tuple[str, str]]) -> list[query.Query]:
     return boosts
 
 
-def _proximity_boosts(text: str, words: list[str]) -> list[query.Query]:
+def _index_terms(words: list[str]) -> frozenset[str]:
     analyzer = query_schema()[BODY].analyzer
-    terms = [token.text for token in analyzer(" ".join(words))]
-    if len(terms) < 2:
-        return []
-    return [
-        query.Phrase(TITLE, terms, slop=2, boost=TITLE_PROXIMITY_BOOST),
-        query.Phrase(BODY, terms, slop=3, boost=BODY_PROXIMITY_BOOST),
-    ]
+    return frozenset(token.text for token in analyzer(" ".join(words)))
 
 
 def _make_safe(q: query.Query, notices: list[str]) -> query.Query:

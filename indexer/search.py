@@ -19,7 +19,8 @@ from whoosh.index import Index
 
 from indexer import facets
 from indexer.facetindex import FacetIndex, read_facet_index
-from indexer.highlight import highlight_title, snippet
+from indexer.highlight import highlight_title, proximity, snippet
+from indexer.scoring import BM25F, Matcher, Postings, scoring_terms
 from indexer.query import ParsedQuery, parse_user_query, plain_words
 from indexer.request import FILTER_PARAMS, SearchRequest
 from indexer.schema import BODY, DATA, ID, TITLE, YEAR
@@ -29,8 +30,15 @@ from indexer.store import IndexStore
 log = logging.getLogger(__name__)
 
 RELATED_ITEMS = 5
-# BM25F: a title is a short field, so length normalisation matters less there.
+# BM25F, as Whoosh computes it, for what Whoosh itself scores (more like this).
 WEIGHTING = scoring.BM25F(B=0.75, K1=1.2, title_B=0.3)
+# What a facet boost of 1.0 adds to a BM25F score: a few matching words, so an
+# item about the country, programme or theme a query names comes first.
+FACET_BOOST_UNIT = 8.0
+# How many leading results are re-ranked for proximity, and by how much.
+PROXIMITY_DEPTH = 10
+PROXIMITY_BONUS = 2.0
+TITLE_PROXIMITY_WEIGHT = 1.5
 
 
 class SearchIndex:
@@ -41,9 +49,15 @@ class SearchIndex:
         self.index = index
         self.manifest = manifest
         self._local = threading.local()
-        with index.reader() as reader:
-            self.facets: FacetIndex = read_facet_index(reader)
-            self.vocabulary = Vocabulary(reader)
+        # One searcher for what is read once per version and shared between
+        # threads (behind the postings cache's lock).
+        self._shared = index.searcher()
+        reader = self._shared.reader()
+        self.facets: FacetIndex = read_facet_index(reader)
+        self.vocabulary = Vocabulary(reader)
+        self.postings = Postings(self._shared, self.facets.size)
+        self.matcher = Matcher(self._shared, self.postings, self.facets.live)
+        self.bm25 = BM25F(self._shared, self.postings)
 
     @property
     def searcher(self):
@@ -63,6 +77,7 @@ class SearchIndex:
         searcher = getattr(self._local, "searcher", None)
         if searcher is not None:
             searcher.close()
+        self._shared.close()
 
 
 class Catalog:
@@ -115,16 +130,15 @@ def search(index: SearchIndex, request: SearchRequest) -> dict:
 def _run(index: SearchIndex, request: SearchRequest, parsed: ParsedQuery | None) -> dict:
     fi = index.facets
     notices = list(parsed.notices) if parsed else []
-    searcher = index.searcher
 
     if parsed is None or parsed.is_empty:
         text_mask = fi.live.copy()
         strict_mask = text_mask
     else:
-        text_mask = _mask(fi, searcher.docs_for_query(parsed.loose))
-        strict_mask = _mask(fi, searcher.docs_for_query(parsed.strict)) & text_mask
+        text_mask = index.matcher.matching(parsed.loose)
+        strict_mask = index.matcher.matching(parsed.strict) & text_mask
 
-    filter_masks = {name: fi.facets[name].documents_with_any(values)
+    filter_masks = {name: fi.facets[name].documents_with_any(values, fi.size)
                     for name, values in request.filters.items() if values}
     date_mask = fi.dates_overlapping(request.date_from, request.date_to)
     matching = text_mask & date_mask
@@ -174,27 +188,35 @@ def _run(index: SearchIndex, request: SearchRequest, parsed: ParsedQuery | None)
     }
 
 
-def _mask(fi: FacetIndex, docnums: Iterable[int]) -> np.ndarray:
-    mask = np.zeros(fi.size, dtype=bool)
-    ids = np.fromiter(docnums, dtype=np.int64)
-    mask[ids] = True
-    return mask & fi.live
-
-
 def _ranked(index: SearchIndex, parsed: ParsedQuery, matching: np.ndarray,
             strict_mask: np.ndarray, limit: int) -> list[tuple[int, float]]:
     """Items matching every word first, then items matching some; each group
-    ranked by BM25F with the optional facet and proximity boosts."""
-    hits: list[tuple[int, float]] = []
-    for group_query, group_mask in ((parsed.strict, matching & strict_mask),
-                                    (parsed.loose, matching & ~strict_mask)):
-        if len(hits) >= limit or not group_mask.any():
-            continue
-        scored = query.AndMaybe(group_query, query.Or(parsed.boosts)) if parsed.boosts else group_query
-        allowed = set(np.flatnonzero(group_mask).tolist())
-        results = index.searcher.search(scored, filter=allowed, limit=limit - len(hits))
-        hits += [(hit.docnum, round(hit.score, 4)) for hit in results]
-    return hits
+    ranked by BM25F plus the boosts for a facet value the query names, and
+    the top of it re-ranked for the query's words standing close together."""
+    candidates = np.flatnonzero(matching)
+    scores = index.bm25.scores(scoring_terms(parsed.loose))[candidates]
+    for boost in parsed.boosts:
+        scores += FACET_BOOST_UNIT * boost.boost * index.postings.mask(boost.fieldname, boost.text)[candidates]
+    all_words = strict_mask[candidates]
+    order = np.lexsort((candidates, -scores, ~all_words))
+    top = [(int(candidates[i]), float(scores[i])) for i in order[:max(limit, PROXIMITY_DEPTH)]]
+    if parsed.proximity_terms:
+        top = _by_proximity(index, top, parsed.proximity_terms, strict_mask)
+    return [(docnum, round(score, 4)) for docnum, score in top[:limit]]
+
+
+def _by_proximity(index: SearchIndex, top: list[tuple[int, float]], terms: frozenset[str],
+                  strict_mask: np.ndarray) -> list[tuple[int, float]]:
+    """Lift the leading results whose title or body has the query's words
+    close together, keeping all-word matches above the others."""
+    lifted = []
+    for rank, (docnum, score) in enumerate(top):
+        if rank < PROXIMITY_DEPTH:
+            item = index.stored_item(docnum)
+            score += PROXIMITY_BONUS * max(proximity(item["title"], terms) * TITLE_PROXIMITY_WEIGHT,
+                                           proximity(item["body"], terms))
+        lifted.append((docnum, score))
+    return sorted(lifted, key=lambda hit: (not strict_mask[hit[0]], -hit[1], hit[0]))
 
 
 def _facet_counts(fi: FacetIndex, name: str, base: np.ndarray,
