@@ -14,6 +14,7 @@ import re
 
 from whoosh import fields, qparser, query
 from whoosh.analysis import STOP_WORDS
+from whoosh.qparser.common import QueryParserError
 
 from indexer import facets
 from indexer.facets.themes import themes_named_by
@@ -43,6 +44,8 @@ FACET_BOOSTS = {COUNTRY_PRIMARY: 3.0, PROGRAMME: 2.0, THEME: 1.5, REGION: 1.0}
 
 MAX_FACET_PHRASE_WORDS = 6
 OPERATORS = {"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE", "TO"}
+# What Whoosh's parser raises on operator sequences it cannot read.
+UNREADABLE_SYNTAX = (AssertionError, NotImplementedError, QueryParserError)
 # Characters that carry meaning in the query syntax.
 _SYNTAX = re.compile(r"""[:"*?()\[\]{}^~]|(?:^|\s)[-+]""")
 
@@ -101,8 +104,16 @@ def parse_user_query(text: str) -> ParsedQuery:
     notices: list[str] = []
     words = plain_words(text)
     rewritten, boosts = _expand_facet_phrases(text, words)
-    strict = _make_safe(_strict_parser().parse(rewritten), notices)
-    loose = _make_safe(_loose_parser().parse(rewritten), [])
+    try:
+        strict = _make_safe(_strict_parser().parse(rewritten), notices)
+        loose = _make_safe(_loose_parser().parse(rewritten), [])
+    except UNREADABLE_SYNTAX:
+        # Whoosh's parser gives up on some operator sequences ("a AND AND
+        # b", "(-word)"): search the words alone and say so.
+        notices.append("The query's operators could not be read; its words were searched instead.")
+        plain = " ".join(words) or '""'
+        strict = _make_safe(_strict_parser().parse(plain), [])
+        loose = _make_safe(_loose_parser().parse(plain), [])
     proximity_terms = _index_terms(words) if loose is not query.NullQuery else frozenset()
     return ParsedQuery(text, strict, loose, boosts, proximity_terms if len(proximity_terms) > 1 else frozenset(),
                        words, notices)
@@ -210,6 +221,10 @@ def _make_safe(q: query.Query, notices: list[str]) -> query.Query:
             if not wanted:
                 return query.NullQuery
             return query.AndNot(query.Or(wanted), query.Or(excluded))
+        if isinstance(node, query.Phrase) and field not in TEXT_FIELDS:
+            # Only titles and bodies keep word positions: elsewhere a quoted
+            # phrase means all of its words.
+            return query.And([query.Term(field, word) for word in node.words])
         if isinstance(node, query.Phrase) and len(node.words) == 1:
             return query.Term(node.fieldname, node.words[0], boost=node.boost)
         return node

@@ -23,6 +23,10 @@ MAX_PER_PAGE = 100
 MAX_PAGE = 1000
 MAX_FILTER_VALUES = 50
 DEFAULT_PER_PAGE = 10
+# Tabs and line breaks pasted into a search box are spaces; other control
+# characters cannot be meant, and would not survive into XML (the feeds).
+_WHITESPACE_CONTROLS = re.compile(r"[\t\n\r\x0b\x0c\x1c-\x1f\x85]")
+_OTHER_CONTROLS = re.compile(r"[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f]")
 
 
 class InvalidRequest(ValueError):
@@ -71,8 +75,11 @@ def parse_search_request(args: Mapping[str, Sequence[str]]) -> SearchRequest:
     if len(q) > MAX_QUERY_LENGTH:
         raise InvalidRequest("q", f"the query is {len(q)} characters long; "
                                   f"shorten it to at most {MAX_QUERY_LENGTH}")
-    if "\x00" in q:
-        raise InvalidRequest("q", "the query contains a NUL character; remove it")
+    q = _WHITESPACE_CONTROLS.sub(" ", q)
+    control = _OTHER_CONTROLS.search(q)
+    if control:
+        raise InvalidRequest("q", f"the query contains the control character U+{ord(control.group()):04X}; "
+                                  "remove it")
     filters = {name: _filter_values(args, name) for name in FILTER_PARAMS}
     date_from_raw = (_single(args, "from") or "").strip()
     date_to_raw = (_single(args, "to") or "").strip()

@@ -16,8 +16,9 @@ worker_class = "sync"
 timeout = 30
 graceful_timeout = 20
 keepalive = 5
-# Requests are small GET queries: refuse oversized lines and headers early.
-limit_request_line = 4094
+# Requests are GET queries: a 500-character query of non-Latin script
+# percent-encodes to ~6,000 bytes, within the largest line gunicorn allows.
+limit_request_line = 8190
 limit_request_fields = 50
 limit_request_field_size = 8190
 accesslog = "-"
