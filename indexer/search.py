@@ -11,10 +11,10 @@ import logging
 import math
 import threading
 import time
-from collections.abc import Iterable
+from pathlib import Path
 
 import numpy as np
-from whoosh import query, scoring
+from whoosh import scoring
 from whoosh.index import Index
 
 from indexer import facets
@@ -54,7 +54,7 @@ class SearchIndex:
         self._shared = index.searcher()
         reader = self._shared.reader()
         self.facets: FacetIndex = read_facet_index(reader)
-        self.vocabulary = Vocabulary(reader)
+        self.vocabulary = Vocabulary.read(Path(index.storage.folder))
         self.postings = Postings(self._shared, self.facets.size)
         self.matcher = Matcher(self._shared, self.postings, self.facets.live)
         self.bm25 = BM25F(self._shared, self.postings)

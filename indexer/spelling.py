@@ -1,33 +1,57 @@
 """"Did you mean": the closest words of the index vocabulary.
 
-Whoosh's corrector walks the term dictionary with an automaton per word,
-tens of milliseconds a word; here the vocabulary is read once per index
-version and rapidfuzz compares against all of it in C.
+The vocabulary (every word of every title and body, unstemmed, with the
+number of items it occurs in) is written beside each index version when it
+is built, and rapidfuzz compares an unknown word against all of it in C.
 """
 
 from __future__ import annotations
 
+import collections
+import json
 import re
+from collections.abc import Iterable
+from pathlib import Path
 
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
-from whoosh.reading import IndexReader
+from whoosh.analysis import STOP_WORDS
+from whoosh.support.charset import accent_map
 
-from indexer.schema import SPELL
+from indexer.model import NewsItem
+from indexer.schema import TOKEN_PATTERN
 
+VOCABULARY_FILE = "vocabulary.json"
 MAX_DISTANCE = 2
 MIN_WORD_LENGTH = 4
+_TOKEN = re.compile(TOKEN_PATTERN)
+
+
+def words_of(text: str) -> set[str]:
+    words = {word.translate(accent_map) for word in set(_TOKEN.findall(text.lower()))}
+    return {word for word in words if len(word) >= 3 and word not in STOP_WORDS}
 
 
 class Vocabulary:
-    def __init__(self, reader: IndexReader):
-        frequencies = {}
-        for term, info in reader.iter_field(SPELL):
-            word = term.decode("utf-8") if isinstance(term, bytes) else term
-            frequencies[word] = info.doc_frequency()
+    def __init__(self, frequencies: dict[str, int]):
         self.frequencies = frequencies
         # Numbers and dotted acronyms are never offered as corrections.
         self.offerable = [w for w in frequencies if w.isalpha()]
+
+    @classmethod
+    def of_items(cls, items: Iterable[NewsItem]) -> Vocabulary:
+        counts: collections.Counter[str] = collections.Counter()
+        for item in items:
+            counts.update(words_of(f"{item.title}\n{item.body}"))
+        return cls(dict(counts))
+
+    @classmethod
+    def read(cls, folder: Path) -> Vocabulary:
+        path = folder / VOCABULARY_FILE
+        return cls(json.loads(path.read_text("utf-8")) if path.exists() else {})
+
+    def write(self, folder: Path) -> None:
+        (folder / VOCABULARY_FILE).write_text(json.dumps(self.frequencies, ensure_ascii=False), "utf-8")
 
     def correct(self, word: str) -> str | None:
         """The most frequent vocabulary word within two edits of an unknown

@@ -33,6 +33,7 @@ import whoosh.index
 
 from indexer.model import NewsItem
 from indexer.schema import CONTENT_HASH, ID, build_schema, item_to_document
+from indexer.spelling import VOCABULARY_FILE, Vocabulary
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +43,11 @@ LOCK_FILE = ".write.lock"
 VERSION_PREFIX = "v-"
 # Bumped when the schema or the document function changes in a way that
 # needs a full rebuild; update refuses to patch an index of another format.
-FORMAT = 1
+FORMAT = 2
+# A large sort buffer keeps a build of tens of thousands of items to one
+# pass. (Whoosh's multi-process writer was slower here: pickling each
+# document to a worker costs more than it saves on two cores.)
+WRITER_OPTIONS = {"limitmb": 512}
 # Versions kept besides the serving one, so a reader that opened the
 # previous version just before a swap can still finish its request.
 KEEP_PREVIOUS = 1
@@ -144,7 +149,7 @@ class IndexStore:
             self._remove_abandoned_versions()
             version, path = self._new_version_dir()
             index = whoosh.index.create_in(str(path), build_schema())
-            writer = index.writer(limitmb=256)
+            writer = index.writer(**WRITER_OPTIONS)
             try:
                 for done, item in enumerate(items, 1):
                     writer.add_document(**item_to_document(item))
@@ -155,7 +160,7 @@ class IndexStore:
                 writer.cancel()
                 shutil.rmtree(path, ignore_errors=True)
                 raise
-            manifest = self._finish_version(version, index, sources)
+            manifest = self._finish_version(version, index, sources, items)
             log.info("built index %s: %d documents", version, manifest["documents"])
             return manifest
 
@@ -191,7 +196,7 @@ class IndexStore:
         version, path = self._new_version_dir()
         _link_tree(self.version_path(current), path)
         index = whoosh.index.open_dir(str(path))
-        writer = index.writer(limitmb=256)
+        writer = index.writer(**WRITER_OPTIONS)
         try:
             for key in removed:
                 writer.delete_by_term(ID, key)
@@ -204,7 +209,7 @@ class IndexStore:
             writer.cancel()
             shutil.rmtree(path, ignore_errors=True)
             raise
-        manifest = self._finish_version(version, index, sources)
+        manifest = self._finish_version(version, index, sources, items)
         log.info("updated index %s -> %s: %s", current, version, counts)
         return counts, manifest
 
@@ -215,8 +220,10 @@ class IndexStore:
         path.mkdir(parents=True)
         return version, path
 
-    def _finish_version(self, version: str, index: whoosh.index.Index, sources: Sequence[str]) -> dict:
+    def _finish_version(self, version: str, index: whoosh.index.Index, sources: Sequence[str],
+                        items: Sequence[NewsItem]) -> dict:
         path = self.version_path(version)
+        Vocabulary.of_items(items).write(path)
         manifest = {
             "version": version,
             "format": FORMAT,
@@ -260,7 +267,7 @@ def _link_tree(source: Path, target: Path) -> None:
     """Whoosh never rewrites a segment file once written, so an update can
     start from hard links to the serving version's files instead of copies."""
     for entry in source.iterdir():
-        if entry.name == MANIFEST or entry.name.endswith("_LOCK") or entry.name.endswith(".lock"):
+        if entry.name in (MANIFEST, VOCABULARY_FILE) or entry.name.endswith(("_LOCK", ".lock")):
             continue
         os.link(entry, target / entry.name)
 
