@@ -1,0 +1,1 @@
+"""Benchmarks: synthetic corpora and search/build timings (not part of the package)."""
