@@ -7,7 +7,7 @@ INDEX_DIR ?= index
 STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: run test index clean-index relevance evaluate
+.PHONY: run test index clean-index relevance evaluate bench
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "Python 3.11+ is needed")'
@@ -42,3 +42,9 @@ relevance: $(TEST_STAMP)
 
 evaluate: $(TEST_STAMP)
 	$(BIN)/python -m indexer.evaluate_facets --check
+
+# Speed figures (minutes at 20,000 items): in-process search and builds
+# beside plain Whoosh, then the same over HTTP under gunicorn.
+bench: $(TEST_STAMP)
+	$(BIN)/python -m bench.search_bench
+	$(BIN)/python -m bench.http_bench
