@@ -12,19 +12,14 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import re
-import signal
-import socket
-import subprocess
-import sys
-import time
 import urllib.parse
 import urllib.request
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect, sync_playwright
+from servers import running_server
 
 from indexer.store import IndexStore
 
@@ -41,48 +36,13 @@ pytestmark = pytest.mark.skipif(
 expect.set_options(timeout=TIMEOUT_MS)
 
 
-# Copied from test_server.py rather than imported: tests/ is not a package,
-# and these two helpers are small.
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_until_up(base: str, process: subprocess.Popen, deadline: float = 30.0) -> None:
-    stop = time.monotonic() + deadline
-    while time.monotonic() < stop:
-        if process.poll() is not None:
-            raise RuntimeError(f"server exited with {process.returncode}")
-        try:
-            with urllib.request.urlopen(f"{base}/healthz", timeout=1):
-                return
-        except OSError:
-            time.sleep(0.1)
-    raise TimeoutError("server did not come up")
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory, corpus_items):
     root = tmp_path_factory.mktemp("browser")
-    index_dir = root / "index"
-    IndexStore(index_dir).build(corpus_items)
-    port = free_port()
-    command = [sys.executable, "-m", "indexer.cli", "serve", "--host", "127.0.0.1",
-               "--port", str(port), "--workers", "2", "--index", str(index_dir)]
-    env = dict(os.environ, NEWSEARCH_RATELIMIT_ENABLED="false")
-    base = f"http://127.0.0.1:{port}"
-    # A file, not a pipe: the access log of a few hundred page loads would
-    # fill an unread pipe and stall the workers.
-    with open(root / "gunicorn.log", "wb") as log:
-        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT,
-                                   start_new_session=True, env=env)
-        try:
-            wait_until_up(base, process)
-            yield base
-        finally:
-            os.killpg(process.pid, signal.SIGTERM)
-            process.wait(20)
+    IndexStore(root / "index").build(corpus_items)
+    with running_server(root / "index", root / "gunicorn.log",
+                        env={"NEWSEARCH_RATELIMIT_ENABLED": "false"}) as base:
+        yield base
 
 
 @pytest.fixture(scope="module")

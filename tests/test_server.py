@@ -1,24 +1,13 @@
 """The app under a real gunicorn on 127.0.0.1, as `newsearch serve` runs it."""
 
 import json
-import os
-import signal
-import socket
-import subprocess
-import sys
-import time
 import urllib.error
 import urllib.request
 
 import pytest
+from servers import running_server
 
 from indexer.store import IndexStore
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def get(url: str, timeout: float = 10.0) -> tuple[int, dict]:
@@ -29,36 +18,12 @@ def get(url: str, timeout: float = 10.0) -> tuple[int, dict]:
         return err.code, json.loads(err.read())
 
 
-def wait_until_up(base: str, process: subprocess.Popen, deadline: float = 30.0) -> None:
-    stop = time.monotonic() + deadline
-    while time.monotonic() < stop:
-        if process.poll() is not None:
-            raise RuntimeError(f"server exited with {process.returncode}")
-        try:
-            get(f"{base}/healthz", timeout=1)
-            return
-        except OSError:
-            time.sleep(0.1)
-    raise TimeoutError("server did not come up")
-
-
 @pytest.fixture
 def server(tmp_path, corpus_items):
     index_dir = tmp_path / "index"
     IndexStore(index_dir).build(corpus_items)
-    port = free_port()
-    command = [sys.executable, "-m", "indexer.cli", "serve", "--host", "127.0.0.1",
-               "--port", str(port), "--workers", "2", "--index", str(index_dir)]
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                               start_new_session=True)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_up(base, process)
+    with running_server(index_dir, tmp_path / "gunicorn.log") as base:
         yield base, index_dir
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(20)
-        process.stderr.close()
 
 
 def test_gunicorn_serves_search_and_health(server):
