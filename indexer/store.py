@@ -146,39 +146,42 @@ class IndexStore:
     ) -> dict:
         """Write a complete new version from `items` and swap it in."""
         with self.write_lock():
-            self._remove_abandoned_versions()
-            version, path = self._new_version_dir()
-            index = whoosh.index.create_in(str(path), build_schema())
-            writer = index.writer(**WRITER_OPTIONS)
-            try:
-                for done, item in enumerate(items, 1):
-                    writer.add_document(**item_to_document(item))
-                    if progress:
-                        progress(done, len(items))
-                writer.commit()
-            except BaseException:
-                writer.cancel()
-                shutil.rmtree(path, ignore_errors=True)
-                raise
-            manifest = self._finish_version(version, index, sources, items)
-            log.info("built index %s: %d documents", version, manifest["documents"])
-            return manifest
+            return self._build_locked(items, sources, progress)
 
     def update(self, items: Sequence[NewsItem], sources: Sequence[str] = ()) -> tuple[UpdateCounts, dict]:
         """Apply only the differences between `items` and the serving index:
         new ids are added, ids whose content hash changed are replaced, ids
         no longer in `items` are removed. Builds from scratch if there is no
-        index yet."""
+        index yet, or one of an older format."""
         with self.write_lock():
             current = self.current_version()
-            if current is None or self.manifest(current).get("format") != FORMAT:
-                pass  # fall through to a full build below, outside this lock
-            else:
+            if current is not None and self.manifest(current).get("format") == FORMAT:
                 return self._update_locked(current, items, sources)
-        manifest = self.build(items, sources)
-        return UpdateCounts(added=manifest["documents"], changed=0, removed=0, unchanged=0), manifest
+            manifest = self._build_locked(items, sources, None)
+            return UpdateCounts(added=manifest["documents"], changed=0, removed=0, unchanged=0), manifest
+
+    def _build_locked(self, items: Sequence[NewsItem], sources: Sequence[str],
+                      progress: ProgressCallback | None) -> dict:
+        self._remove_abandoned_versions()
+        version, path = self._new_version_dir()
+        index = whoosh.index.create_in(str(path), build_schema())
+        writer = index.writer(**WRITER_OPTIONS)
+        try:
+            for done, item in enumerate(items, 1):
+                writer.add_document(**item_to_document(item))
+                if progress:
+                    progress(done, len(items))
+            writer.commit()
+        except BaseException:
+            writer.cancel()
+            shutil.rmtree(path, ignore_errors=True)
+            raise
+        manifest = self._finish_version(version, index, sources, items)
+        log.info("built index %s: %d documents", version, manifest["documents"])
+        return manifest
 
     def _update_locked(self, current: str, items: Sequence[NewsItem], sources: Sequence[str]):
+        self._remove_abandoned_versions()
         _, live = self.open(current)
         with live.searcher() as searcher:
             indexed = {fields[ID]: fields[CONTENT_HASH] for fields in searcher.all_stored_fields()}
@@ -192,7 +195,6 @@ class IndexStore:
             log.info("update of %s: nothing changed", current)
             return counts, manifest
 
-        self._remove_abandoned_versions()
         version, path = self._new_version_dir()
         _link_tree(self.version_path(current), path)
         index = whoosh.index.open_dir(str(path))
@@ -267,7 +269,7 @@ def _link_tree(source: Path, target: Path) -> None:
     """Whoosh never rewrites a segment file once written, so an update can
     start from hard links to the serving version's files instead of copies."""
     for entry in source.iterdir():
-        if entry.name in (MANIFEST, VOCABULARY_FILE) or entry.name.endswith(("_LOCK", ".lock")):
+        if entry.name in (MANIFEST, VOCABULARY_FILE) or "LOCK" in entry.name.upper():
             continue
         os.link(entry, target / entry.name)
 

@@ -18,7 +18,6 @@ import os
 import random
 import re
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -30,6 +29,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from servers import free_port, running_server
 
 from indexer.dates import MONTHS
 from indexer.pipeline import tagged_items
@@ -44,15 +44,11 @@ GENERATED_ITEMS = 1500
 # of, so `year=EXTRA_YEAR` counts exactly them.
 EXTRA_YEAR = 2018
 EXTRA_ITEMS = 5
+# Servers here take as many requests as the tests send; the limit has its own test.
+NO_RATE_LIMIT = {"NEWSEARCH_RATELIMIT_ENABLED": "false"}
 
 
 # -- helpers -----------------------------------------------------------------
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
 
 def fetch(url: str, timeout: float = 10.0) -> tuple[int, dict[str, str], bytes]:
     """Status, headers and body; HTTP errors are answers, not exceptions."""
@@ -70,44 +66,14 @@ def get_json(url: str) -> tuple[int, dict]:
 
 
 def wait_for(condition: Callable[[], object], what: str, timeout: float = 30.0) -> None:
-    """Poll another process's progress (a file appearing, a port opening):
-    there is nothing to block on across processes."""
+    """Poll another process's progress (a version directory appearing, a
+    writer opening the lock file): there is nothing to block on across
+    processes."""
     deadline = time.monotonic() + timeout
     while not condition():
         if time.monotonic() > deadline:
             raise TimeoutError(f"gave up waiting {timeout:g}s for {what}")
         time.sleep(0.02)
-
-
-def _answers(base: str, process: subprocess.Popen) -> bool:
-    if process.poll() is not None:
-        raise RuntimeError(f"gunicorn exited with {process.returncode}")
-    try:
-        return fetch(f"{base}/healthz", timeout=1)[0] == 200
-    except OSError:
-        return False
-
-
-@contextlib.contextmanager
-def running_server(index_dir: Path, log_path: Path, workers: int = 2,
-                   **env: str) -> Iterator[str]:
-    """`newsearch serve` on a free port; yields the base URL. Rate limiting
-    is off unless `env` turns it on. gunicorn's error log goes to
-    `log_path`, for the tracebacks check."""
-    port = free_port()
-    environment = {**os.environ, "NEWSEARCH_RATELIMIT_ENABLED": "false", **env}
-    command = [*CLI, "serve", "--host", "127.0.0.1", "--port", str(port),
-               "--workers", str(workers), "--index", str(index_dir)]
-    with open(log_path, "wb") as log:
-        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=log,
-                                   env=environment, start_new_session=True)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_for(lambda: _answers(base, process), "gunicorn to answer /healthz")
-        yield base
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(30)
 
 
 def newsearch(*args: str, timeout: float = 120.0) -> subprocess.CompletedProcess:
@@ -208,7 +174,7 @@ def served(tmp_path, corpus_items) -> Iterator[tuple[str, Path, Path]]:
     index_dir = tmp_path / "index"
     IndexStore(index_dir).build(corpus_items, ["bundled"])
     log_path = tmp_path / "gunicorn.log"
-    with running_server(index_dir, log_path) as base:
+    with running_server(index_dir, log_path, env=NO_RATE_LIMIT) as base:
         yield base, index_dir, log_path
 
 
@@ -376,7 +342,7 @@ def served_for_bad_sources(tmp_path_factory, corpus_items) -> Iterator[tuple[str
     """One server for all the bad-source cases: none of them may change it."""
     root = tmp_path_factory.mktemp("bad-sources")
     IndexStore(root / "index").build(corpus_items, ["bundled"])
-    with running_server(root / "index", root / "gunicorn.log") as base:
+    with running_server(root / "index", root / "gunicorn.log", env=NO_RATE_LIMIT) as base:
         yield base, root / "index", root / "gunicorn.log"
 
 
@@ -424,8 +390,8 @@ def test_the_rate_limit_answers_429_in_the_error_shape(tmp_path, corpus_items):
     index_dir = tmp_path / "index"
     IndexStore(index_dir).build(corpus_items[:3])
     log_path = tmp_path / "gunicorn.log"
-    with running_server(index_dir, log_path, workers=1, NEWSEARCH_RATELIMIT_ENABLED="true",
-                        NEWSEARCH_RATELIMIT="5 per minute") as base:
+    with running_server(index_dir, log_path, workers=1, env={"NEWSEARCH_RATELIMIT_ENABLED": "true",
+                                                             "NEWSEARCH_RATELIMIT": "5 per minute"}) as base:
         statuses = [fetch(f"{base}/api/search?q=crime")[0] for _ in range(5)]
         status, headers, body = fetch(f"{base}/api/search?q=crime")
         assert fetch(f"{base}/healthz")[0] == 200  # only /api is limited

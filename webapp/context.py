@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from urllib.parse import urlencode
 
 from flask import current_app, request, url_for
 
@@ -51,11 +52,16 @@ def decorate(result: dict, search_request: SearchRequest) -> None:
     for hit in result["results"]:
         hit["url"] = url_for("pages.item", item_id=hit["id"], _external=True)
         hit["api_url"] = url_for("api.item", item_id=hit["id"], _external=True)
+    # A search has hundreds of facet values: their links share everything but
+    # their own facet's parameter, so that part is encoded once per facet.
+    index_url = url_for("pages.index")
     for name, rows in result["facets"].items():
         selected = list(search_request.filters.get(name, ()))
+        others = urlencode(query_params(search_request, **{name: None, "page": None}), doseq=True)
         for row in rows:
             values = [v for v in selected if v != row["value"]] if row["selected"] else selected + [row["value"]]
-            row["toggle_url"] = url_for("pages.index", **query_params(search_request, **{name: values, "page": None}))
+            query = "&".join(part for part in (others, urlencode({name: values}, doseq=True)) if part)
+            row["toggle_url"] = f"{index_url}?{query}" if query else index_url
     if result["suggestion"]:
         result["suggestion"]["url"] = url_for("pages.index", **query_params(search_request, q=result["suggestion"]["q"], page=None))
     page = search_request.page
