@@ -40,17 +40,17 @@ class Postings:
 
     def get(self, field: str, text: str) -> tuple[np.ndarray, np.ndarray]:
         key = (field, text)
+        # Reading is under the lock too: the searcher it reads through is
+        # shared by the threads of a worker.
         with self._lock:
             found = self._cache.get(key)
-            if found is not None:
+            if found is None:
+                found = self._cache[key] = self._read(field, text)
+                if len(self._cache) > CACHED_TERMS:
+                    self._cache.popitem(last=False)
+            else:
                 self._cache.move_to_end(key)
-                return found
-        found = self._read(field, text)
-        with self._lock:
-            self._cache[key] = found
-            if len(self._cache) > CACHED_TERMS:
-                self._cache.popitem(last=False)
-        return found
+            return found
 
     def _read(self, field: str, text: str) -> tuple[np.ndarray, np.ndarray]:
         ids: list[np.ndarray] = []

@@ -44,17 +44,17 @@ TITLE_PROXIMITY_WEIGHT = 1.5
 class SearchIndex:
     """One open version of the index, with what is derived from it once."""
 
-    def __init__(self, version: str, index: Index, manifest: dict):
+    def __init__(self, version: str, index: Index, manifest: dict, folder: Path):
         self.version = version
         self.index = index
         self.manifest = manifest
         self._local = threading.local()
-        # One searcher for what is read once per version and shared between
-        # threads (behind the postings cache's lock).
+        # One searcher for what is read once per version, shared by threads
+        # (postings are read under the postings cache's lock).
         self._shared = index.searcher()
         reader = self._shared.reader()
         self.facets: FacetIndex = read_facet_index(reader)
-        self.vocabulary = Vocabulary.read(Path(index.storage.folder))
+        self.vocabulary = Vocabulary.read(folder)
         self.postings = Postings(self._shared, self.facets.size)
         self.matcher = Matcher(self._shared, self.postings, self.facets.live)
         self.bm25 = BM25F(self._shared, self.postings)
@@ -97,7 +97,8 @@ class Catalog:
         with self._lock:
             version, index = self.store.open()
             if version not in self._open:
-                self._open[version] = SearchIndex(version, index, self.store.manifest(version))
+                self._open[version] = SearchIndex(version, index, self.store.manifest(version),
+                                                  self.store.version_path(version))
                 log.info("now serving index %s (%d documents)", version, index.doc_count())
                 # Keep the previous version open for requests still using it.
                 for old in list(self._open)[:-2]:
