@@ -44,10 +44,16 @@ VERSION_PREFIX = "v-"
 # Bumped when the schema or the document function changes in a way that
 # needs a full rebuild; update refuses to patch an index of another format.
 FORMAT = 2
-# A large sort buffer keeps a build of tens of thousands of items to one
-# pass. (Whoosh's multi-process writer was slower here: pickling each
-# document to a worker costs more than it saves on two cores.)
-WRITER_OPTIONS = {"limitmb": 512}
+# Whoosh sorts postings in a memory buffer and spills to disk past it; a
+# spill and merge cost a third of a 20,000-item build, so the buffer grows
+# with the items (about 100 KB each) up to 2 GB. (Whoosh's multi-process
+# writer was slower here: pickling each document to a worker costs more
+# than it saves on two cores.)
+MIN_WRITER_MB, MAX_WRITER_MB = 128, 2048
+
+
+def writer_options(item_count: int) -> dict:
+    return {"limitmb": max(MIN_WRITER_MB, min(MAX_WRITER_MB, item_count // 10))}
 # Versions kept besides the serving one, so a reader that opened the
 # previous version just before a swap can still finish its request.
 KEEP_PREVIOUS = 1
@@ -165,7 +171,7 @@ class IndexStore:
         self._remove_abandoned_versions()
         version, path = self._new_version_dir()
         index = whoosh.index.create_in(str(path), build_schema())
-        writer = index.writer(**WRITER_OPTIONS)
+        writer = index.writer(**writer_options(len(items)))
         try:
             for done, item in enumerate(items, 1):
                 writer.add_document(**item_to_document(item))
@@ -198,7 +204,7 @@ class IndexStore:
         version, path = self._new_version_dir()
         _link_tree(self.version_path(current), path)
         index = whoosh.index.open_dir(str(path))
-        writer = index.writer(**WRITER_OPTIONS)
+        writer = index.writer(**writer_options(len(added) + len(changed)))
         try:
             for key in removed:
                 writer.delete_by_term(ID, key)
