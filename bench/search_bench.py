@@ -351,7 +351,7 @@ def print_table(n: int, measured: dict[str, Measured], log: Sequence[QuerySpec])
     print(f"  first runs (cold caches): newsearch p50 {percentile(ours.first_ms, 50):.1f} / "
           f"p95 {percentile(ours.first_ms, 95):.1f} ms; plain Whoosh p50 {percentile(plain.first_ms, 50):.1f} / "
           f"p95 {percentile(plain.first_ms, 95):.1f} ms")
-    print(f"\n  by query kind (count: newsearch p50/p95 ms | plain Whoosh p50/p95 ms):")
+    print("\n  by query kind (count: newsearch p50/p95 ms | plain Whoosh p50/p95 ms):")
     for kind, _ in QUERY_KINDS:
         rows = [i for i, spec in enumerate(log) if spec.kind == kind]
         if not rows:

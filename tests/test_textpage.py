@@ -1,4 +1,3 @@
-import dataclasses
 import datetime as dt
 import json
 from pathlib import Path
