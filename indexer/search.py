@@ -49,6 +49,7 @@ class SearchIndex:
         self.index = index
         self.manifest = manifest
         self._local = threading.local()
+        self._labels: dict[str, list[str]] = {}
         # One searcher for what is read once per version, shared by threads
         # (postings are read under the postings cache's lock).
         self._shared = index.searcher()
@@ -66,6 +67,12 @@ class SearchIndex:
         if searcher is None:
             searcher = self._local.searcher = self.index.searcher(weighting=WEIGHTING)
         return searcher
+
+    def labels(self, name: str) -> list[str]:
+        """Display labels of a facet's values, in column order; computed once."""
+        if name not in self._labels:
+            self._labels[name] = [facet_label(name, value) for value in self.facets.facets[name].values]
+        return self._labels[name]
 
     def stored_item(self, docnum: int) -> dict:
         return json.loads(self.searcher.stored_fields(docnum)[DATA])
@@ -146,7 +153,7 @@ def _run(index: SearchIndex, request: SearchRequest, parsed: ParsedQuery | None)
     for mask in filter_masks.values():
         matching &= mask
 
-    facet_results = {name: _facet_counts(fi, name, text_mask & date_mask, filter_masks, request)
+    facet_results = {name: _facet_counts(index, name, text_mask & date_mask, filter_masks, request)
                      for name in FILTER_PARAMS}
 
     total = int(matching.sum())
@@ -220,7 +227,7 @@ def _by_proximity(index: SearchIndex, top: list[tuple[int, float]], terms: froze
     return sorted(lifted, key=lambda hit: (not strict_mask[hit[0]], -hit[1], hit[0]))
 
 
-def _facet_counts(fi: FacetIndex, name: str, base: np.ndarray,
+def _facet_counts(index: SearchIndex, name: str, base: np.ndarray,
                   filter_masks: dict[str, np.ndarray], request: SearchRequest) -> list[dict]:
     """Counts with every filter applied except this facet's own, so the
     values beside a selected one stay visible (disjunctive faceting)."""
@@ -228,14 +235,15 @@ def _facet_counts(fi: FacetIndex, name: str, base: np.ndarray,
     for other, other_mask in filter_masks.items():
         if other != name:
             mask &= other_mask
-    column = fi.facets[name]
+    column = index.facets.facets[name]
+    labels = index.labels(name)
     counts = column.counts(mask)
     selected = request.filters.get(name, ())
-    entries = {value: int(count) for value, count in zip(column.values, counts) if count}
+    entries = {column.values[j]: (labels[j], int(counts[j])) for j in np.flatnonzero(counts)}
     for value in selected:
-        entries.setdefault(value, 0)
-    rows = [{"value": value, "label": facet_label(name, value), "count": count,
-             "selected": value in selected} for value, count in entries.items()]
+        entries.setdefault(value, (facet_label(name, value), 0))
+    rows = [{"value": value, "label": label, "count": count, "selected": value in selected}
+            for value, (label, count) in entries.items()]
     if name == YEAR:
         rows.sort(key=lambda row: row["value"], reverse=True)
     else:
@@ -249,9 +257,8 @@ def facet_label(name: str, value: str) -> str:
 
 def all_facet_values(index: SearchIndex) -> dict:
     """Every facet value with its count over the whole index."""
-    fi = index.facets
     empty = SearchRequest()
-    return {name: _facet_counts(fi, name, fi.live, {}, empty) for name in FILTER_PARAMS}
+    return {name: _facet_counts(index, name, index.facets.live, {}, empty) for name in FILTER_PARAMS}
 
 
 def get_item(index: SearchIndex, item_id: str) -> dict | None:
