@@ -2,36 +2,21 @@
 words that matched, and no other markup.
 
 Whoosh's highlighter runs the whole analyzer chain over every word of every
-result on every request; here each distinct word is analysed once (cached),
-so a snippet costs one regex scan of the body.
+result on every request; here each word goes through the index's own cached
+`index_term`, so a snippet costs one regex scan of the body.
 """
 
 from __future__ import annotations
 
-import functools
 import html
-import re
 
-from indexer.schema import TOKEN_PATTERN, text_analyzer
+from indexer.schema import TOKEN, index_term
 
 SNIPPET_CHARS = 240
-_TOKEN = re.compile(TOKEN_PATTERN)
-
-
-@functools.cache
-def _analyzer():
-    return text_analyzer()
-
-
-@functools.lru_cache(maxsize=200_000)
-def index_term(word: str) -> str | None:
-    """The index term a word of text becomes (None for a stop word)."""
-    terms = [token.text for token in _analyzer()(word)]
-    return terms[0] if len(terms) == 1 else None
 
 
 def matched_spans(text: str, terms: frozenset[str]) -> list[tuple[int, int, str]]:
-    return [(m.start(), m.end(), term) for m in _TOKEN.finditer(text)
+    return [(m.start(), m.end(), term) for m in TOKEN.finditer(text)
             if (term := index_term(m.group())) in terms]
 
 
@@ -93,7 +78,7 @@ def proximity(text: str, terms: frozenset[str]) -> float:
     """1.0 when every term occurs in `text` within a window of about as many
     words as there are terms, falling towards 0 as the closest such window
     widens; 0 when some term is missing."""
-    positions = [(i, term) for i, match in enumerate(_TOKEN.finditer(text))
+    positions = [(i, term) for i, match in enumerate(TOKEN.finditer(text))
                  if (term := index_term(match.group())) in terms]
     if len({term for _, term in positions}) < len(terms):
         return 0.0

@@ -42,7 +42,7 @@ FACET_FIELDS = (THEME, PROGRAMME, COUNTRY, REGION, YEAR)
 # A token is a word, or a dotted acronym kept whole (GLO.ACT, U.S.) so that
 # it can be searched exactly as it is written.
 TOKEN_PATTERN = r"(?:\w+\.)+\w+|\w+"
-_TOKEN = re.compile(TOKEN_PATTERN)
+TOKEN = re.compile(TOKEN_PATTERN)
 
 
 @functools.cache
@@ -93,7 +93,7 @@ class TextAnalyzer(analysis.Tokenizer):
                  keeporiginal: bool = False, removestops: bool = True, start_pos: int = 0,
                  start_char: int = 0, tokenize: bool = True, mode: str = "", **kwargs) -> Iterator[Token]:
         token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
-        matches = _TOKEN.finditer(value) if tokenize else [re.match(r".*", value, re.DOTALL)]
+        matches = TOKEN.finditer(value) if tokenize else [re.match(r".*", value, re.DOTALL)]
         pos = start_pos
         for match in matches:
             term = index_term(match.group())

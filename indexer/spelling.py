@@ -19,16 +19,15 @@ from whoosh.analysis import STOP_WORDS
 from whoosh.support.charset import accent_map
 
 from indexer.model import NewsItem
-from indexer.schema import TOKEN_PATTERN
+from indexer.schema import TOKEN
 
 VOCABULARY_FILE = "vocabulary.json"
 MAX_DISTANCE = 2
 MIN_WORD_LENGTH = 4
-_TOKEN = re.compile(TOKEN_PATTERN)
 
 
 def words_of(text: str) -> set[str]:
-    words = {word.translate(accent_map) for word in set(_TOKEN.findall(text.lower()))}
+    words = {word.translate(accent_map) for word in set(TOKEN.findall(text.lower()))}
     return {word for word in words if len(word) >= 3 and word not in STOP_WORDS}
 
 
