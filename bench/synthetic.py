@@ -328,11 +328,16 @@ class _Generator:
         return tuple(dict.fromkeys(themes))[:MAX_THEMES]
 
     def programmes(self, real: Sequence[FacetValue]) -> tuple[FacetValue, ...]:
+        return self._drop_or_add(real, DROP_PROGRAMME, ADD_PROGRAMME, self.model.programmes)
+
+    def _drop_or_add(self, real: Sequence[FacetValue], drop: float, add: float,
+                     pool: Sequence[FacetValue]) -> tuple[FacetValue, ...]:
+        """A real item's values, one perhaps dropped and one perhaps added."""
         found = list(real)
-        if found and self.rng.random() < DROP_PROGRAMME:
+        if found and self.rng.random() < drop:
             del found[int(self.rng.random() * len(found))]
-        if self.rng.random() < ADD_PROGRAMME:
-            found.append(self.pick(self.model.programmes))
+        if self.rng.random() < add:
+            found.append(self.pick(pool))
         return tuple(dict.fromkeys(found))
 
     def countries(self, real: Sequence[Country]) -> tuple[Country, ...]:
@@ -350,12 +355,7 @@ class _Generator:
         return tuple(sorted(ordered, key=lambda c: c.role != "primary"))
 
     def regions(self, real: Sequence[FacetValue]) -> tuple[FacetValue, ...]:
-        found = list(real)
-        if found and self.rng.random() < DROP_REGION:
-            del found[int(self.rng.random() * len(found))]
-        if self.rng.random() < ADD_REGION:
-            found.append(self.pick(self.model.regions))
-        return tuple(dict.fromkeys(found))
+        return self._drop_or_add(real, DROP_REGION, ADD_REGION, self.model.regions)
 
     # -- dates -------------------------------------------------------------
 

@@ -6,6 +6,7 @@ The HTML page, the JSON API, the feeds and the CLI all render what
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import math
@@ -30,6 +31,8 @@ from indexer.store import IndexStore
 log = logging.getLogger(__name__)
 
 RELATED_ITEMS = 5
+# Decoded stored items kept per index version (immutable within a version).
+STORED_ITEMS_CACHED = 512
 # BM25F, as Whoosh computes it, for what Whoosh itself scores (more like this).
 WEIGHTING = scoring.BM25F(B=0.75, K1=1.2, title_B=0.3)
 # What a facet boost of 1.0 adds to a BM25F score: a few matching words, so an
@@ -50,6 +53,7 @@ class SearchIndex:
         self.manifest = manifest
         self._local = threading.local()
         self._labels: dict[str, list[str]] = {}
+        self._stored_item = functools.lru_cache(maxsize=STORED_ITEMS_CACHED)(self._read_stored_item)
         # One searcher for what is read once per version, shared by threads
         # (postings are read under the postings cache's lock).
         self._shared = index.searcher()
@@ -75,6 +79,11 @@ class SearchIndex:
         return self._labels[name]
 
     def stored_item(self, docnum: int) -> dict:
+        """An item as stored; callers must not change it (it is cached, so the
+        proximity pass and the result rendering decode it once)."""
+        return self._stored_item(docnum)
+
+    def _read_stored_item(self, docnum: int) -> dict:
         return json.loads(self.searcher.stored_fields(docnum)[DATA])
 
     def docnum(self, item_id: str) -> int | None:
@@ -265,7 +274,7 @@ def get_item(index: SearchIndex, item_id: str) -> dict | None:
     docnum = index.docnum(item_id)
     if docnum is None:
         return None
-    item = index.stored_item(docnum)
+    item = dict(index.stored_item(docnum))
     item["related"] = related_items(index, docnum, item)
     return item
 
