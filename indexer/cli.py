@@ -13,6 +13,7 @@ from indexer.model import ParseError
 from indexer.pipeline import default_index_dir, tagged_items
 from indexer.request import InvalidRequest, parse_search_request
 from indexer.store import IndexBusy, IndexMissing, IndexStore
+from indexer.writer import available_cpus
 
 EXIT_BAD_INPUT = 2
 
@@ -54,6 +55,9 @@ def _parser() -> argparse.ArgumentParser:
                              help="how long to wait for another build or update (default 60)")
         command.add_argument("-v", "--verbose", action="store_true")
         command.set_defaults(run=run)
+    commands.choices["build"].add_argument(
+        "--processes", type=int, default=available_cpus(), metavar="N",
+        help="write the index in up to N processes (default: the available CPUs, %(default)s)")
 
     search = commands.add_parser("search", help="search the index")
     search.add_argument("query", nargs="?", default="")
@@ -113,7 +117,8 @@ def cmd_parse(args) -> int:
 
 def cmd_build(args) -> int:
     items = tagged_items(args.sources, timeout=args.timeout)
-    manifest = _store(args).build(items, _source_names(args.sources), progress=_progress_bar())
+    manifest = _store(args).build(items, _source_names(args.sources), progress=_progress_bar(),
+                                  processes=args.processes)
     print(f"built {manifest['version']}: {manifest['documents']} documents in {_store(args).root}")
     return 0
 

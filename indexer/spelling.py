@@ -27,7 +27,7 @@ MIN_WORD_LENGTH = 4
 
 
 def words_of(text: str) -> set[str]:
-    words = {word.translate(accent_map) for word in set(TOKEN.findall(text.lower()))}
+    words = (word if word.isascii() else word.translate(accent_map) for word in set(TOKEN.findall(text.lower())))
     return {word for word in words if len(word) >= 3 and word not in STOP_WORDS}
 
 

@@ -34,6 +34,7 @@ import whoosh.index
 from indexer.model import NewsItem
 from indexer.schema import CONTENT_HASH, ID, build_schema, item_to_document
 from indexer.spelling import VOCABULARY_FILE, Vocabulary
+from indexer.writer import write_new_index
 
 log = logging.getLogger(__name__)
 
@@ -149,10 +150,12 @@ class IndexStore:
         items: Sequence[NewsItem],
         sources: Sequence[str] = (),
         progress: ProgressCallback | None = None,
+        processes: int = 1,
     ) -> dict:
-        """Write a complete new version from `items` and swap it in."""
+        """Write a complete new version from `items`, in up to `processes`
+        processes, and swap it in."""
         with self.write_lock():
-            return self._build_locked(items, sources, progress)
+            return self._build_locked(items, sources, progress, processes)
 
     def update(self, items: Sequence[NewsItem], sources: Sequence[str] = ()) -> tuple[UpdateCounts, dict]:
         """Apply only the differences between `items` and the serving index:
@@ -163,23 +166,17 @@ class IndexStore:
             current = self.current_version()
             if current is not None and self.manifest(current).get("format") == FORMAT:
                 return self._update_locked(current, items, sources)
-            manifest = self._build_locked(items, sources, None)
+            manifest = self._build_locked(items, sources, None, processes=1)
             return UpdateCounts(added=manifest["documents"], changed=0, removed=0, unchanged=0), manifest
 
     def _build_locked(self, items: Sequence[NewsItem], sources: Sequence[str],
-                      progress: ProgressCallback | None) -> dict:
+                      progress: ProgressCallback | None, processes: int) -> dict:
         self._remove_abandoned_versions()
         version, path = self._new_version_dir()
         index = whoosh.index.create_in(str(path), build_schema())
-        writer = index.writer(**writer_options(len(items)))
         try:
-            for done, item in enumerate(items, 1):
-                writer.add_document(**item_to_document(item))
-                if progress:
-                    progress(done, len(items))
-            writer.commit()
+            write_new_index(index, items, item_to_document, processes, progress)
         except BaseException:
-            writer.cancel()
             shutil.rmtree(path, ignore_errors=True)
             raise
         manifest = self._finish_version(version, index, sources, items)

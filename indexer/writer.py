@@ -1,0 +1,194 @@
+"""Writing a new index in one go: with less work per posting than Whoosh's
+general-purpose writer, and in several processes at once.
+
+`SegmentWriter` puts every posting of every document into a pool, sorts all
+of them (spilling sorted runs to disk when the pool is full) and, while
+writing them out, reads each posting's document length back from disk. When
+a whole index is written from scratch none of that is needed: documents
+arrive in order, so grouping the postings by term as they come keeps each
+term's postings sorted, only the terms are sorted at the end, and the
+document lengths are read once per field.
+
+With several processes, each writes the segment of one consecutive slice of
+the documents and the last one commits them all, in order, so document
+numbers follow the input as with one process. The segment files are
+Whoosh's own, written by its codec; `tests/test_writer.py` checks that they
+hold exactly what `SegmentWriter` writes.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import traceback
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+
+from whoosh.codec.base import Segment
+from whoosh.index import Index
+from whoosh.writing import SegmentWriter
+
+# (field name, term bytes, document number, weight, encoded value)
+Posting = tuple[str, bytes, int, float, bytes | None]
+# Below this many documents per process, starting processes costs more than it saves.
+MIN_DOCUMENTS_PER_PROCESS = 2_000
+
+
+def available_cpus() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+class TermPool:
+    """Postings grouped by (field, term), in the order they were added."""
+
+    def __init__(self) -> None:
+        self.terms: defaultdict[tuple[str, bytes], list[Posting]] = defaultdict(list)
+
+    def add(self, posting: Posting) -> None:
+        self.terms[posting[0], posting[1]].append(posting)
+
+    def cleanup(self) -> None:
+        self.terms.clear()
+
+
+class NewIndexWriter(SegmentWriter):
+    """A writer for an index that has no documents yet, where documents are
+    only added (no deletions, no merging of older segments)."""
+
+    def __init__(self, index: Index, **kwargs) -> None:
+        if index.doc_count_all():
+            raise ValueError("NewIndexWriter writes into an empty index only")
+        super().__init__(index, **kwargs)
+        self.pool = TermPool()
+
+    def cancel(self) -> None:
+        """Close this writer's files. The folder of temporary files is
+        shared by all the writers of an index; the one that commits or
+        cancels last, Whoosh's own writer, removes it."""
+        self._close_segment()
+        if self.writelock:
+            self.writelock.release()
+        self.is_closed = True
+
+    def write_segment(self) -> Segment:
+        """Write the documents added so far as a segment, without committing
+        it: for a writer made with `_lk=False` whose segment another writer
+        commits."""
+        segment = self._finalize_segment()
+        self.is_closed = True
+        return segment
+
+    def _flush_segment(self) -> None:
+        self.perdocwriter.close()
+        lengths = self.per_document_reader()
+        try:
+            self._write_postings(lengths)
+        finally:
+            lengths.close()
+        self.fieldwriter.close()
+
+    def _write_postings(self, lengths) -> None:
+        writer = self.fieldwriter
+        current = None
+        document_lengths: list = []
+        for fieldname, btext in sorted(self.pool.terms):
+            if fieldname != current:
+                if current is not None:
+                    writer.finish_field()
+                current = fieldname
+                writer.start_field(fieldname, self.schema[fieldname])
+                length_of = lengths.doc_field_length_reader(fieldname)
+                document_lengths = [length_of(docnum) for docnum in range(self.docnum)]
+            writer.start_term(btext)
+            for _, _, docnum, weight, vbytes in self.pool.terms[fieldname, btext]:
+                writer.add(docnum, weight, vbytes or b"", document_lengths[docnum])
+            writer.finish_term()
+        if current is not None:
+            writer.finish_field()
+
+
+def write_new_index(index: Index, records: Sequence, to_document: Callable[[object], dict],
+                    processes: int = 1, progress: Callable[[int, int], None] | None = None) -> None:
+    """Write `to_document(record)` of every record into the empty `index`,
+    in up to `processes` processes; `progress(done, total)` is called as
+    this process's share of the documents is added."""
+    processes = max(1, min(processes, len(records) // MIN_DOCUMENTS_PER_PROCESS))
+    # Whoosh's lock is held by the writer that commits; the others write
+    # only their own segment's files.
+    committer = index.writer()
+    try:
+        segments = _write_segments(index, records, to_document, processes, progress)
+        committer.commit(mergetype=lambda _writer, _existing: segments)
+    except BaseException:
+        if not committer.is_closed:  # a failed commit has cleaned up already
+            committer.cancel()
+        raise
+
+
+def _write_segments(index: Index, records: Sequence, to_document: Callable[[object], dict],
+                    processes: int, progress: Callable[[int, int], None] | None) -> list[Segment]:
+    """The segments of consecutive slices of `records`, in their order: the
+    last slice written here, the others by helper processes meanwhile."""
+    bounds = [len(records) * part // processes for part in range(processes + 1)]
+    context = multiprocessing.get_context("spawn")
+    helpers = []
+    try:
+        for start, end in zip(bounds[:-2], bounds[1:-1]):
+            receiver, sender = context.Pipe(duplex=False)
+            process = context.Process(target=_write_part, args=(index, records[start:end], to_document, sender),
+                                      name=f"index writer {start}-{end}", daemon=True)
+            process.start()
+            sender.close()
+            helpers.append((process, receiver))
+
+        own = records[bounds[-2]:]
+
+        def report(done: int) -> None:  # the helpers are assumed to keep pace
+            if progress:
+                progress(len(records) * done // len(own), len(records))
+
+        last = _write_segment(index, own, to_document, report)
+        segments = [_received_segment(process, receiver) for process, receiver in helpers]
+        return segments + [last] if last else segments
+    finally:
+        for process, receiver in helpers:
+            receiver.close()
+            if process.is_alive():
+                process.terminate()
+            process.join()
+
+
+def _write_segment(index: Index, records: Sequence, to_document: Callable[[object], dict],
+                   report: Callable[[int], None] | None = None) -> Segment | None:
+    """Write the segment of `records`, uncommitted; None if there are none."""
+    writer = NewIndexWriter(index, _lk=False)
+    try:
+        for done, record in enumerate(records, 1):
+            writer.add_document(**to_document(record))
+            if report:
+                report(done)
+        return writer.write_segment() if records else None
+    finally:
+        if not writer.is_closed:
+            writer.cancel()
+
+
+def _write_part(index: Index, records: Sequence, to_document: Callable[[object], dict], sender) -> None:
+    """A helper process: write the segment of `records` and send it back."""
+    try:
+        sender.send(("segment", _write_segment(index, records, to_document)))
+    except BaseException:
+        sender.send(("error", traceback.format_exc()))
+    finally:
+        sender.close()
+
+
+def _received_segment(process, receiver) -> Segment:
+    try:
+        kind, value = receiver.recv()
+    except EOFError:
+        process.join()
+        raise RuntimeError(f"{process.name} stopped (exit code {process.exitcode}) without writing its segment") from None
+    if kind == "error":
+        raise RuntimeError(f"{process.name} failed:\n{value}")
+    return value
