@@ -52,16 +52,6 @@ def decorate(result: dict, search_request: SearchRequest) -> None:
     for hit in result["results"]:
         hit["url"] = url_for("pages.item", item_id=hit["id"], _external=True)
         hit["api_url"] = url_for("api.item", item_id=hit["id"], _external=True)
-    # A search has hundreds of facet values: their links share everything but
-    # their own facet's parameter, so that part is encoded once per facet.
-    index_url = url_for("pages.index")
-    for name, rows in result["facets"].items():
-        selected = list(search_request.filters.get(name, ()))
-        others = urlencode(query_params(search_request, **{name: None, "page": None}), doseq=True)
-        for row in rows:
-            values = [v for v in selected if v != row["value"]] if row["selected"] else selected + [row["value"]]
-            query = "&".join(part for part in (others, urlencode({name: values}, doseq=True)) if part)
-            row["toggle_url"] = f"{index_url}?{query}" if query else index_url
     if result["suggestion"]:
         result["suggestion"]["url"] = url_for("pages.index", **query_params(search_request, q=result["suggestion"]["q"], page=None))
     page = search_request.page
@@ -75,3 +65,18 @@ def decorate(result: dict, search_request: SearchRequest) -> None:
         "atom": url_for("pages.atom", **query_params(search_request, page=None), _external=True),
         "csv": url_for("pages.csv_export", **query_params(search_request, page=None, per_page=None), _external=True),
     }
+
+
+def add_facet_links(result: dict, search_request: SearchRequest) -> None:
+    """Give each facet row of the search page the link that selects or
+    unselects it. A search has hundreds of facet values: their links share
+    everything but their own facet's parameter, so that part is encoded once
+    per facet. (The API leaves these out: a program adds `<facet>=<value>`.)"""
+    index_url = url_for("pages.index")
+    for name, rows in result["facets"].items():
+        selected = list(search_request.filters.get(name, ()))
+        others = urlencode(query_params(search_request, **{name: None, "page": None}), doseq=True)
+        for row in rows:
+            values = [v for v in selected if v != row["value"]] if row["selected"] else selected + [row["value"]]
+            query = "&".join(part for part in (others, urlencode({name: values}, doseq=True)) if part)
+            row["toggle_url"] = f"{index_url}?{query}" if query else index_url

@@ -76,8 +76,7 @@ def openapi_document(server_url: str) -> dict:
     facet_count = {"type": "object", "required": ["value", "label", "count", "selected"],
                    "properties": {"value": {"type": "string"}, "label": {"type": "string"},
                                   "count": {"type": "integer", "minimum": 0},
-                                  "selected": {"type": "boolean"},
-                                  "toggle_url": {"type": "string"}}}
+                                  "selected": {"type": "boolean"}}}
     facets = {"type": "object", "required": list(FACETS),
               "properties": {name: {"type": "array", "items": _ref("FacetCount")} for name in FACETS}}
     search_response = {

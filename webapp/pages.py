@@ -9,7 +9,7 @@ from flask import Blueprint, Response, abort, current_app, jsonify, render_templ
 
 from indexer.search import get_item
 from webapp import histogram
-from webapp.context import current_index, query_params, search_from_request
+from webapp.context import add_facet_links, current_index, query_params, search_from_request
 from webapp.histogram import histogram_bars
 
 bp = Blueprint("pages", __name__)
@@ -18,6 +18,7 @@ bp = Blueprint("pages", __name__)
 @bp.get("/")
 def index():
     search_request, result = search_from_request()
+    add_facet_links(result, search_request)
 
     def params(**changes):
         return query_params(search_request, **changes)
