@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import threading
 import traceback
 from collections import defaultdict
 from collections.abc import Callable, Sequence
@@ -30,8 +31,8 @@ from whoosh.writing import SegmentWriter
 
 # (field name, term bytes, document number, weight, encoded value)
 Posting = tuple[str, bytes, int, float, bytes | None]
-# Below this many documents per process, starting processes costs more than it saves.
-MIN_DOCUMENTS_PER_PROCESS = 2_000
+# Below this many documents per process, starting one costs more than it saves.
+MIN_DOCUMENTS_PER_PROCESS = 500
 
 
 def available_cpus() -> int:
@@ -175,12 +176,20 @@ def _write_segment(index: Index, records: Sequence, to_document: Callable[[objec
 
 def _write_part(index: Index, records: Sequence, to_document: Callable[[object], dict], sender) -> None:
     """A helper process: write the segment of `records` and send it back."""
+    threading.Thread(target=_exit_with_parent, daemon=True).start()
     try:
         sender.send(("segment", _write_segment(index, records, to_document)))
     except BaseException:
         sender.send(("error", traceback.format_exc()))
     finally:
         sender.close()
+
+
+def _exit_with_parent() -> None:
+    # A build that is killed leaves nothing writing into its abandoned
+    # version, which the next build removes.
+    multiprocessing.parent_process().join()
+    os._exit(1)
 
 
 def _received_segment(process, receiver) -> Segment:
