@@ -3,16 +3,19 @@
 Whoosh's matchers walk postings one document at a time in Python, which
 for a common word in a large index costs more than everything else in a
 search together. Here a term's postings are read from the index once per
-index version into arrays (document numbers and term frequencies), and a
-query's matching set and scores are array operations. Whoosh still parses
-the query, stores the postings and evaluates what needs positions
-(phrases) or term expansion (prefixes), through `docs_for_query`.
+index version into arrays (document numbers and term frequencies, and for
+phrases, positions), and a query's matching set and scores are array
+operations. Whoosh still parses the query, stores the postings and
+evaluates what needs term expansion (prefixes, ranges) or spans (phrases
+with slop), through `docs_for_query`.
 """
 
 from __future__ import annotations
 
 import collections
+import itertools
 import math
+import pickle
 import threading
 
 import numpy as np
@@ -26,70 +29,121 @@ K1 = 1.2
 FIELD_B = {TITLE: 0.3, BODY: 0.75}
 FIELD_WEIGHT = {TITLE: 2.0, BODY: 1.0}
 CACHED_TERMS = 20_000
+# Positions take more memory than frequencies, and only phrases need them.
+CACHED_POSITION_TERMS = 2_000
+# A term's positions are kept as sorted keys document * POSITION_STRIDE +
+# position, so that a phrase is an intersection of arrays.
+POSITION_STRIDE = 1 << 32
+# A formats.Positions value is the position count (4 bytes), then the gaps
+# between positions pickled, its final stop byte possibly left out.
+POSITIONS_OFFSET = 4
+
+
+class _Cache:
+    """Values read once per index version, least recently used dropped
+    past `size`. Reading is under the lock too: the searcher it reads
+    through is shared by the threads of a worker."""
+
+    def __init__(self, size: int):
+        self.size = size
+        self._values: collections.OrderedDict = collections.OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key, read):
+        with self._lock:
+            found = self._values.get(key)
+            if found is None:
+                found = self._values[key] = read(*key)
+                if len(self._values) > self.size:
+                    self._values.popitem(last=False)
+            else:
+                self._values.move_to_end(key)
+            return found
 
 
 class Postings:
-    """Term postings as arrays, cached per index version (least recently
-    used terms are dropped past CACHED_TERMS)."""
+    """Term postings as arrays, cached per index version: for each term its
+    documents and frequencies, and for phrases, its positions."""
 
     def __init__(self, searcher: Searcher, size: int):
         self.size = size
         self._searcher = searcher
-        self._cache: collections.OrderedDict = collections.OrderedDict()
-        self._lock = threading.Lock()
+        self._frequencies = _Cache(CACHED_TERMS)
+        self._positions = _Cache(CACHED_POSITION_TERMS)
 
     def get(self, field: str, text: str) -> tuple[np.ndarray, np.ndarray]:
-        key = (field, text)
-        # Reading is under the lock too: the searcher it reads through is
-        # shared by the threads of a worker.
-        with self._lock:
-            found = self._cache.get(key)
-            if found is None:
-                found = self._cache[key] = self._read(field, text)
-                if len(self._cache) > CACHED_TERMS:
-                    self._cache.popitem(last=False)
-            else:
-                self._cache.move_to_end(key)
-            return found
+        """The documents containing a term, and its frequency in each."""
+        return self._frequencies.get((field, text), self._read)
 
-    def _read(self, field: str, text: str) -> tuple[np.ndarray, np.ndarray]:
-        ids: list[np.ndarray] = []
-        weights: list[np.ndarray] = []
-        for segment, offset in self._searcher.reader().leaf_readers():
-            if (field, text) in segment:
-                segment_ids, segment_weights = _read_postings(segment.postings(field, text))
-                ids.append(segment_ids + offset)
-                weights.append(segment_weights)
-        if not ids:
-            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
-        return np.concatenate(ids), np.concatenate(weights)
+    def positions(self, field: str, text: str) -> np.ndarray:
+        """Where a term occurs: sorted keys document * POSITION_STRIDE + position."""
+        return self._positions.get((field, text), self._read_positions)
 
     def mask(self, field: str, text: str) -> np.ndarray:
         mask = np.zeros(self.size, dtype=bool)
         mask[self.get(field, text)[0]] = True
         return mask
 
+    def _segments(self, field: str, text: str):
+        for segment, offset in self._searcher.reader().leaf_readers():
+            if (field, text) in segment:
+                yield segment.postings(field, text), offset
 
-def _read_postings(matcher) -> tuple[np.ndarray, np.ndarray]:
-    """All (document, frequency) postings of a segment's term. Whoosh 3's
-    leaf matcher decodes a block of postings at a time; reading whole blocks
-    (its `_read_ids`/`_read_weights`, pinned with the exact whoosh3 version)
-    is many times faster than stepping through them one by one."""
+    def _read(self, field: str, text: str) -> tuple[np.ndarray, np.ndarray]:
+        ids: list[np.ndarray] = []
+        weights: list[np.ndarray] = []
+        for matcher, offset in self._segments(field, text):
+            segment_ids, segment_weights = _read_postings(matcher)
+            ids.append(segment_ids + offset)
+            weights.append(segment_weights)
+        if not ids:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+        return np.concatenate(ids), np.concatenate(weights)
+
+    def _read_positions(self, field: str, text: str) -> np.ndarray:
+        keys = [np.zeros(0, dtype=np.int64)]
+        for matcher, offset in self._segments(field, text):
+            ids, values = _read_postings(matcher, values=True)
+            deltas = [pickle.loads(value[POSITIONS_OFFSET:] + b".") for value in values]
+            counts = np.fromiter(map(len, deltas), dtype=np.int64, count=len(deltas))
+            flat = np.fromiter(itertools.chain.from_iterable(deltas), dtype=np.int64, count=int(counts.sum()))
+            # Positions are stored as gaps within each document: a running
+            # sum, restarted at each document's first position.
+            totals = np.cumsum(flat)
+            starts = np.cumsum(counts) - counts
+            positions = totals - np.repeat(totals[starts] - flat[starts], counts)
+            keys.append(np.repeat(ids + offset, counts) * POSITION_STRIDE + positions)
+        return np.concatenate(keys)
+
+
+def _read_postings(matcher, values: bool = False):
+    """All postings of a segment's term: document numbers and frequencies,
+    or with `values`, document numbers and encoded values. Whoosh 3's leaf
+    matcher decodes a block of postings at a time; reading whole blocks
+    (its `_read_ids`/`_read_weights`/`_read_values`, pinned with the exact
+    whoosh3 version) is many times faster than stepping through them one by
+    one."""
     ids: list = []
-    weights: list = []
+    found: list = []
     if hasattr(matcher, "_read_ids") and hasattr(matcher, "_next_block"):
         while matcher.is_active():
             matcher._read_ids()
-            matcher._read_weights()
             ids.extend(matcher._ids)
-            weights.extend(matcher._weights)
+            if values:
+                matcher._read_values()
+                found.extend(matcher._values)
+            else:
+                matcher._read_weights()
+                found.extend(matcher._weights)
             matcher._next_block()
     else:
         while matcher.is_active():
             ids.append(matcher.id())
-            weights.append(matcher.weight())
+            found.append(matcher.value() if values else matcher.weight())
             matcher.next()
-    return np.asarray(ids, dtype=np.int64), np.asarray(weights, dtype=np.float32)
+    if values:
+        return np.asarray(ids, dtype=np.int64), found
+    return np.asarray(ids, dtype=np.int64), np.asarray(found, dtype=np.float32)
 
 
 class Matcher:
@@ -117,10 +171,29 @@ class Matcher:
             return np.logical_and.reduce([self.matching(sub) for sub in q.subqueries])
         if isinstance(q, query.Or) and type(q) is query.Or:
             return np.logical_or.reduce([self.matching(sub) for sub in q.subqueries])
-        # Phrases, prefixes and ranges need positions or term expansion.
+        if isinstance(q, query.Phrase) and q.slop == 1 and self._has_positions(q.fieldname):
+            return self._phrase(q.fieldname, q.words) & self.live
+        # Prefixes, ranges and sloppy phrases need term expansion or spans.
         mask = np.zeros(len(self.live), dtype=bool)
         mask[np.fromiter(self.searcher.docs_for_query(q), dtype=np.int64)] = True
         return mask & self.live
+
+
+    def _has_positions(self, field: str) -> bool:
+        return field in self.searcher.schema and self.searcher.schema[field].format.supports("positions")
+
+    def _phrase(self, field: str, words: list[str]) -> np.ndarray:
+        """Documents where the words occur one right after the other: the
+        positions of the i-th word, moved back by i, meet those of the
+        first word."""
+        starts = self.postings.positions(field, words[0])
+        for i, word in enumerate(words[1:], 1):
+            if not len(starts):
+                break
+            starts = np.intersect1d(starts, self.postings.positions(field, word) - i, assume_unique=True)
+        mask = np.zeros(len(self.live), dtype=bool)
+        mask[np.unique(starts // POSITION_STRIDE)] = True
+        return mask
 
 
 class BM25F:
