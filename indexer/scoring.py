@@ -28,9 +28,11 @@ from indexer.schema import BODY, TITLE
 K1 = 1.2
 FIELD_B = {TITLE: 0.3, BODY: 0.75}
 FIELD_WEIGHT = {TITLE: 2.0, BODY: 1.0}
-CACHED_TERMS = 20_000
+# Memory for cached postings per index version (in each worker): most of a
+# worker's memory, and enough for every term of the queries of a busy day.
+CACHED_POSTINGS_BYTES = 256 << 20
 # Positions take more memory than frequencies, and only phrases need them.
-CACHED_POSITION_TERMS = 2_000
+CACHED_POSITIONS_BYTES = 128 << 20
 # A term's positions are kept as sorted keys document * POSITION_STRIDE +
 # position, so that a phrase is an intersection of arrays.
 POSITION_STRIDE = 1 << 32
@@ -39,26 +41,32 @@ POSITION_STRIDE = 1 << 32
 POSITIONS_OFFSET = 4
 
 
-class _Cache:
-    """Values read once per index version, least recently used dropped
-    past `size`. Reading is under the lock too: the searcher it reads
+class ArrayCache:
+    """Arrays read once per index version, the least recently used dropped
+    past `limit` bytes. Reading is under the lock too: the searcher it reads
     through is shared by the threads of a worker."""
 
-    def __init__(self, size: int):
-        self.size = size
+    def __init__(self, limit: int):
+        self.limit = limit
+        self.bytes = 0
         self._values: collections.OrderedDict = collections.OrderedDict()
         self._lock = threading.Lock()
 
     def get(self, key, read):
         with self._lock:
             found = self._values.get(key)
-            if found is None:
-                found = self._values[key] = read(*key)
-                if len(self._values) > self.size:
-                    self._values.popitem(last=False)
-            else:
+            if found is not None:
                 self._values.move_to_end(key)
+                return found
+            found = self._values[key] = read(*key)
+            self.bytes += _nbytes(found)
+            while self.bytes > self.limit and len(self._values) > 1:
+                self.bytes -= _nbytes(self._values.popitem(last=False)[1])
             return found
+
+
+def _nbytes(value) -> int:
+    return sum(array.nbytes for array in value) if isinstance(value, tuple) else value.nbytes
 
 
 class Postings:
@@ -68,8 +76,8 @@ class Postings:
     def __init__(self, searcher: Searcher, size: int):
         self.size = size
         self._searcher = searcher
-        self._frequencies = _Cache(CACHED_TERMS)
-        self._positions = _Cache(CACHED_POSITION_TERMS)
+        self._frequencies = ArrayCache(CACHED_POSTINGS_BYTES)
+        self._positions = ArrayCache(CACHED_POSITIONS_BYTES)
 
     def get(self, field: str, text: str) -> tuple[np.ndarray, np.ndarray]:
         """The documents containing a term, and its frequency in each."""

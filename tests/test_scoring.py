@@ -8,7 +8,7 @@ from whoosh import query
 
 from indexer import writer as writer_module
 from indexer.schema import BODY, TITLE, TOKEN, index_term
-from indexer.scoring import POSITION_STRIDE
+from indexer.scoring import POSITION_STRIDE, ArrayCache
 from indexer.search import Catalog
 from indexer.store import IndexStore
 
@@ -81,3 +81,25 @@ def test_positions_are_where_whoosh_reads_them(index):
 def test_a_sloppy_phrase_is_left_to_whoosh(index):
     sloppy = query.Phrase(BODY, ["drug", "traffick"], slop=3)
     assert np.array_equal(index.matcher.matching(sloppy), whoosh_mask(index, sloppy) & index.facets.live)
+
+
+def test_the_postings_cache_keeps_the_recently_used_within_its_bytes():
+    reads = []
+
+    def read(name, size):
+        reads.append(name)
+        return np.zeros(size, dtype=np.int64)
+
+    cache = ArrayCache(limit=100 * 8)
+    cache.get(("a", 40), read)
+    cache.get(("b", 40), read)
+    cache.get(("a", 40), read)  # cached, and now the most recently used
+    cache.get(("c", 40), read)  # over the limit: b goes
+    assert cache.bytes <= 100 * 8
+    cache.get(("a", 40), read)
+    cache.get(("b", 40), read)
+    assert reads == ["a", "b", "c", "b"]
+    # One array larger than the limit is still cached, alone.
+    cache.get(("huge", 500), read)
+    cache.get(("huge", 500), read)
+    assert reads[-1] == "huge" and reads.count("huge") == 1
