@@ -56,6 +56,7 @@ from bench.synthetic import generate_items
 from indexer.request import parse_search_request
 from indexer.search import Catalog, search
 from indexer.store import IndexStore
+from indexer.writer import available_cpus
 from webapp import create_app
 
 GUNICORN_CONF = Path(__file__).resolve().parent.parent / "webapp" / "gunicorn_conf.py"
@@ -265,7 +266,7 @@ def bench_size(n: int, args, workdir: Path) -> SizeResult:
         print(f"  reusing the index in {index_dir}", flush=True)
     else:
         started = time.perf_counter()
-        store.build(items, [source])
+        store.build(items, [source], processes=available_cpus())  # as `newsearch build`
         print(f"  built in {time.perf_counter() - started:.1f} s", flush=True)
     log = query_log(items, args.queries, args.seed)
     del items
