@@ -15,7 +15,6 @@ import time
 from pathlib import Path
 
 import numpy as np
-from whoosh import scoring
 from whoosh.index import Index
 
 from indexer import facets
@@ -31,10 +30,9 @@ from indexer.store import IndexStore
 log = logging.getLogger(__name__)
 
 RELATED_ITEMS = 5
+RELATED_KEY_TERMS = 12
 # Decoded stored items kept per index version (immutable within a version).
 STORED_ITEMS_CACHED = 512
-# BM25F, as Whoosh computes it, for what Whoosh itself scores (more like this).
-WEIGHTING = scoring.BM25F(B=0.75, K1=1.2, title_B=0.3)
 # What a facet boost of 1.0 adds to a BM25F score: a few matching words, so an
 # item about the country, programme or theme a query names comes first.
 FACET_BOOST_UNIT = 8.0
@@ -69,7 +67,7 @@ class SearchIndex:
         # Whoosh searchers are not shared between threads.
         searcher = getattr(self._local, "searcher", None)
         if searcher is None:
-            searcher = self._local.searcher = self.index.searcher(weighting=WEIGHTING)
+            searcher = self._local.searcher = self.index.searcher()
         return searcher
 
     def labels(self, name: str) -> list[str]:
@@ -280,10 +278,15 @@ def get_item(index: SearchIndex, item_id: str) -> dict | None:
 
 
 def related_items(index: SearchIndex, docnum: int, item: dict) -> list[dict]:
-    """More like this: the items sharing the most distinctive words."""
+    """More like this: the items sharing the most distinctive words of this
+    one (Whoosh's key terms of its title, twice, and body), by BM25F."""
     text = f"{item['title']}\n{item['title']}\n{item['body']}"
-    similar = index.searcher.more_like(docnum, BODY, text=text, top=RELATED_ITEMS, numterms=12)
-    return [_summary(index.stored_item(hit.docnum)) for hit in similar]
+    key_terms = index.searcher.key_terms_from_text(BODY, text, numterms=RELATED_KEY_TERMS)
+    scores = index.bm25.scores([(BODY, term, weight) for term, weight in key_terms])
+    scores[docnum] = 0
+    candidates = np.flatnonzero((scores > 0) & index.facets.live)
+    order = np.lexsort((candidates, -scores[candidates]))[:RELATED_ITEMS]
+    return [_summary(index.stored_item(int(candidates[i]))) for i in order]
 
 
 def _summary(item: dict) -> dict:

@@ -222,6 +222,14 @@ def test_item_with_related_items(corpus_index):
     assert get_item(corpus_index, "no-such-item") is None
 
 
+def test_related_items_come_from_the_same_story(corpus_index):
+    # The corpus has four items on the Container Control Programme (CCP).
+    for hit in run(corpus_index, q='"Container Control Programme"')["results"]:
+        related = [r["title"] for r in get_item(corpus_index, hit["id"])["related"]]
+        assert len(related) == 5
+        assert sum("Container Control" in title or "CCP" in title for title in related[:3]) >= 2, related
+
+
 def test_all_facet_values(corpus_index):
     values = all_facet_values(corpus_index)
     assert set(values) == {"theme", "programme", "country", "region", "year"}
