@@ -23,6 +23,10 @@ and the same query log is run through both, in process:
   title and body of the 10 hits with their stored fields; browse queries
   (no words) sort by date, newest first, as newsearch does.
 
+Item pages are timed too, for 50 items: newsearch's `get_item` (the item
+and its related items) beside plain Whoosh's `stored_fields` and
+`more_like(docnum, "body", top=5)`.
+
 Each query runs once to warm up (reported apart as first runs, on cold
 caches), then `--repeats` times alternately on both; a query's time is the
 median of its repeats, and the table gives percentiles over the queries. This is a script that prints figures, not a
@@ -51,13 +55,15 @@ from whoosh import analysis, fields, index as whoosh_index, qparser, query, sort
 from bench.synthetic import generate_items
 from indexer.model import NewsItem
 from indexer.request import parse_date_bound, parse_search_request
-from indexer.search import Catalog, search
+from indexer.search import RELATED_ITEMS, Catalog, get_item, search
 from indexer.store import IndexStore
 from indexer.writer import available_cpus
 
 FACETS = ("theme", "programme", "country", "region", "year")
 QUERY_KINDS = (("words", 45), ("phrase", 15), ("filtered", 25), ("browse", 15))
 TOP = 10
+# Item pages (an item and its related items) timed per size.
+ITEM_PAGES = 50
 # Targets of the issue at the largest size.
 TARGET_P95_MS = 50.0
 TARGET_SEARCH_SPEEDUP = 5.0
@@ -241,6 +247,12 @@ class PlainSearch:
     def close(self) -> None:
         self.searcher.close()
 
+    def item_page(self, item_id: str) -> dict:
+        """An item with its related items, by Whoosh's more like this."""
+        docnum = self.searcher.document_number(id=item_id)
+        related = self.searcher.more_like(docnum, "body", top=RELATED_ITEMS)
+        return {**self.searcher.stored_fields(docnum), "related": [hit["id"] for hit in related]}
+
 
 # -- measuring ----------------------------------------------------------------
 
@@ -255,6 +267,7 @@ class Measured:
     query_ms: list[float]  # per query: the median of its repeats
     first_ms: list[float]  # per query: its first run, on cold caches
     totals: list[int]
+    item_ms: list[float]  # per item page: the median of its repeats
 
     def items_per_s(self, n: int) -> float:
         return n / self.build_s
@@ -289,15 +302,21 @@ def time_queries(runners: dict[str, Callable[[QuerySpec], dict]], log: Sequence[
             started = time.perf_counter()
             totals[name].append(run(spec)["total"])
             first[name].append((time.perf_counter() - started) * 1000)
-    samples: dict[str, list[list[float]]] = {name: [[] for _ in log] for name in runners}
     gc.collect()
+    return time_calls(runners, log, repeats), first, totals
+
+
+def time_calls(runners: dict[str, Callable], arguments: Sequence, repeats: int) -> dict[str, list[float]]:
+    """Per argument, the median ms of `repeats` calls of each runner, the
+    runners taking turns."""
+    samples: dict[str, list[list[float]]] = {name: [[] for _ in arguments] for name in runners}
     for _ in range(repeats):
-        for i, spec in enumerate(log):
+        for i, argument in enumerate(arguments):
             for name, run in runners.items():
                 started = time.perf_counter()
-                run(spec)
+                run(argument)
                 samples[name][i].append((time.perf_counter() - started) * 1000)
-    return {name: [statistics.median(s) for s in per_query] for name, per_query in samples.items()}, first, totals
+    return {name: [statistics.median(s) for s in per_argument] for name, per_argument in samples.items()}
 
 
 def bench_size(n: int, queries: int, repeats: int, seed: int, workdir: Path,
@@ -333,13 +352,16 @@ def bench_size(n: int, queries: int, repeats: int, seed: int, workdir: Path,
         "newsearch": lambda spec: search(ours_index, parse_search_request(spec.params())),
         "whoosh": plain,
     }, log, repeats)
+    page_ids = [item.id for item in random.Random(seed).sample(items, min(ITEM_PAGES, n))]
+    item_ms = time_calls({"newsearch": lambda item_id: get_item(ours_index, item_id),
+                          "whoosh": plain.item_page}, page_ids, repeats)
     ours_index.close()
     plain.close()
     return {
         "newsearch": Measured("newsearch", ours_build, ours_cpu, directory_bytes(ours_root), ours_open,
-                              ms["newsearch"], first_ms["newsearch"], totals["newsearch"]),
+                              ms["newsearch"], first_ms["newsearch"], totals["newsearch"], item_ms["newsearch"]),
         "whoosh": Measured("plain Whoosh", plain_build, plain_cpu, directory_bytes(plain_path), plain_open,
-                           ms["whoosh"], first_ms["whoosh"], totals["whoosh"]),
+                           ms["whoosh"], first_ms["whoosh"], totals["whoosh"], item_ms["whoosh"]),
     }, log
 
 
@@ -374,6 +396,9 @@ def print_table(n: int, measured: dict[str, Measured], log: Sequence[QuerySpec])
     agree = sum(abs(a - b) <= 0.1 * max(a, b) for a, b in zip(ours.totals, plain.totals))
     print(f"  totals within 10% of each other on {agree}/{len(log)} queries "
           f"(analyzers differ: newsearch folds spellings and accents and expands facet names)")
+    print(f"  item pages with {RELATED_ITEMS} related items ({len(ours.item_ms)} items): newsearch p50 "
+          f"{percentile(ours.item_ms, 50):.1f} / p95 {percentile(ours.item_ms, 95):.1f} ms; plain Whoosh "
+          f"(more_like) p50 {percentile(plain.item_ms, 50):.1f} / p95 {percentile(plain.item_ms, 95):.1f} ms")
     slowest = sorted(range(len(log)), key=lambda i: ours.query_ms[i], reverse=True)[:5]
     print("  slowest for newsearch: " + "; ".join(
         f"{log[i]} {ours.query_ms[i]:.0f} ms ({ours.totals[i]} hits)" for i in slowest))
