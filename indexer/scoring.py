@@ -179,7 +179,7 @@ class Matcher:
             return np.logical_and.reduce([self.matching(sub) for sub in q.subqueries])
         if isinstance(q, query.Or) and type(q) is query.Or:
             return np.logical_or.reduce([self.matching(sub) for sub in q.subqueries])
-        if isinstance(q, query.Phrase) and q.slop == 1 and self._has_positions(q.fieldname):
+        if isinstance(q, query.Phrase) and q.slop == 1 and q.words and self._has_positions(q.fieldname):
             return self._phrase(q.fieldname, q.words) & self.live
         # Prefixes, ranges and sloppy phrases need term expansion or spans.
         mask = np.zeros(len(self.live), dtype=bool)
