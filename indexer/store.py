@@ -45,11 +45,9 @@ VERSION_PREFIX = "v-"
 # Bumped when the schema or the document function changes in a way that
 # needs a full rebuild; update refuses to patch an index of another format.
 FORMAT = 2
-# Whoosh sorts postings in a memory buffer and spills to disk past it; a
-# spill and merge cost a third of a 20,000-item build, so the buffer grows
-# with the items (about 100 KB each) up to 2 GB. (Whoosh's multi-process
-# writer was slower here: pickling each document to a worker costs more
-# than it saves on two cores.)
+# An update writes with Whoosh's own writer, which sorts postings in a
+# memory buffer and spills to disk past it: the buffer grows with the items
+# written (about 100 KB each) up to 2 GB. (Builds use indexer.writer.)
 MIN_WRITER_MB, MAX_WRITER_MB = 128, 2048
 
 
