@@ -53,10 +53,10 @@ from pathlib import Path
 
 from bench.search_bench import QuerySpec, percentile, query_log
 from bench.synthetic import generate_items
-from indexer.request import parse_search_request
-from indexer.search import Catalog, search
-from indexer.store import IndexStore
-from indexer.writer import available_cpus
+from indexer.search.request import parse_search_request
+from indexer.search.engine import Catalog, search
+from indexer.build.store import IndexStore
+from indexer.build.writer import available_cpus
 from webapp import create_app
 
 GUNICORN_CONF = Path(__file__).resolve().parent.parent / "webapp" / "gunicorn_conf.py"

@@ -22,20 +22,20 @@ from pathlib import Path
 
 from bench.search_bench import query_log
 from bench.synthetic import generate_items
-from indexer.request import parse_search_request
-from indexer.search import Catalog, search
-from indexer.store import IndexStore
+from indexer.search.request import parse_search_request
+from indexer.search.engine import Catalog, search
+from indexer.build.store import IndexStore
 
 # The steps of `indexer.search.search`, as (file suffix, function name).
 STEPS = (
-    ("indexer/search.py", "search"), ("indexer/search.py", "_run"), ("indexer/search.py", "suggest"),
-    ("indexer/search.py", "_mask"), ("whoosh/searching.py", "docs_for_query"),
-    ("indexer/search.py", "_ranked"), ("whoosh/searching.py", "search"),
-    ("indexer/search.py", "_facet_counts"), ("indexer/facetindex.py", "counts"),
-    ("indexer/facetindex.py", "month_counts"), ("indexer/search.py", "_result"),
-    ("indexer/search.py", "stored_item"), ("indexer/highlight.py", "snippet"),
-    ("indexer/highlight.py", "highlight_title"), ("indexer/query.py", "parse_user_query"),
-    ("indexer/request.py", "parse_search_request"),
+    ("indexer/search/engine.py", "search"), ("indexer/search/engine.py", "_run"), ("indexer/search/engine.py", "suggest"),
+    ("indexer/search/engine.py", "_mask"), ("whoosh/searching.py", "docs_for_query"),
+    ("indexer/search/ranking.py", "rank"), ("whoosh/searching.py", "search"),
+    ("indexer/search/engine.py", "_facet_counts"), ("indexer/search/facetcounts.py", "counts"),
+    ("indexer/search/facetcounts.py", "month_counts"), ("indexer/search/engine.py", "_result"),
+    ("indexer/search/engine.py", "stored_item"), ("indexer/search/highlight.py", "snippet"),
+    ("indexer/search/highlight.py", "highlight_title"), ("indexer/search/query.py", "parse_user_query"),
+    ("indexer/search/request.py", "parse_search_request"),
 )
 
 
@@ -77,7 +77,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     print("steps of search() (cumulative, all calls):")
     print(f"  {'calls':>7} {'cum s':>7} {'share':>6}  step")
     total = sum(row[3] for key, row in stats.stats.items()
-                if key[0].endswith("indexer/search.py") and key[2] == "search")
+                if key[0].endswith("indexer/search/engine.py") and key[2] == "search")
     for suffix, name in STEPS:
         for (path, _, function), (_, calls, _, cumulative, _) in stats.stats.items():
             if path.endswith(suffix) and function == name:

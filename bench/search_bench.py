@@ -54,10 +54,11 @@ from whoosh import analysis, fields, index as whoosh_index, qparser, query, sort
 
 from bench.synthetic import generate_items
 from indexer.model import NewsItem
-from indexer.request import FILTER_PARAMS as FACETS, parse_date_bound, parse_search_request
-from indexer.search import RELATED_ITEMS, Catalog, get_item, search
-from indexer.store import IndexStore
-from indexer.writer import available_cpus
+from indexer.search.request import FILTER_PARAMS as FACETS, parse_date_bound, parse_search_request
+from indexer.search.engine import Catalog, get_item, search
+from indexer.search.ranking import RELATED_ITEMS
+from indexer.build.store import IndexStore
+from indexer.build.writer import available_cpus
 
 QUERY_KINDS = (("words", 45), ("phrase", 15), ("filtered", 25), ("browse", 15))
 TOP = 10

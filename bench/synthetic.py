@@ -39,8 +39,8 @@ from pathlib import Path
 
 import pycountry
 
-from indexer.clean import CleanBody, clean_body, clean_line
-from indexer.dates import DATE_PATTERN, parse_date_text
+from indexer.ingest.clean import CleanBody, clean_body, clean_line
+from indexer.ingest.dates import DATE_PATTERN, parse_date_text
 from indexer.facets import theme_labels
 from indexer.facets.countries import country_name
 from indexer.facets.programmes import programme
@@ -48,7 +48,7 @@ from indexer.facets.regions import region_name
 from indexer.facets.text import load_data
 from indexer.model import Country, FacetValue, NewsItem, normalise_title
 from indexer.pipeline import tagged_items
-from indexer.sources import sort_newest_first
+from indexer.ingest.sources import sort_newest_first
 
 FIRST_DAY = dt.date(2019, 1, 1)
 LAST_DAY = dt.date(2026, 12, 31)

@@ -1,4 +1,8 @@
-"""`newsearch`: parse pages, build and update the index, search it, serve it."""
+"""`newsearch`: parse pages, build and update the index, search it.
+
+The web layer adds its own commands (`serve`) through `main(commands=...)`:
+the core never imports it.
+"""
 
 from __future__ import annotations
 
@@ -7,19 +11,23 @@ import json
 import logging
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from indexer.model import ParseError
 from indexer.pipeline import default_index_dir, tagged_items
-from indexer.request import InvalidRequest, parse_search_request
-from indexer.store import IndexBusy, IndexMissing, IndexStore
-from indexer.writer import available_cpus
+from indexer.search.request import InvalidRequest, parse_search_request
+from indexer.build.store import IndexBusy, IndexMissing, IndexStore
+from indexer.build.writer import available_cpus
 
 EXIT_BAD_INPUT = 2
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+# A function that adds one subcommand to the `newsearch` parser.
+AddCommand = Callable[[argparse._SubParsersAction], None]
+
+
+def main(argv: Sequence[str] | None = None, commands: Sequence[AddCommand] = ()) -> int:
+    args = _parser(commands).parse_args(argv)
     # Builds and updates say what they did (versions written, swapped, pruned).
     writes = args.command in ("build", "update")
     logging.basicConfig(level=logging.DEBUG if getattr(args, "verbose", False) else
@@ -36,7 +44,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
 
 
-def _parser() -> argparse.ArgumentParser:
+def _parser(extra_commands: Sequence[AddCommand] = ()) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="newsearch", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
 
@@ -49,7 +57,7 @@ def _parser() -> argparse.ArgumentParser:
     for name, run, help_text in (("build", cmd_build, "rebuild the index from scratch"),
                                  ("update", cmd_update, "apply only what changed to the index")):
         command = commands.add_parser(name, help=help_text)
-        _add_index(command)
+        add_index_argument(command)
         _add_sources(command)
         command.add_argument("--lock-timeout", type=float, default=60.0, metavar="SECONDS",
                              help="how long to wait for another build or update (default 60)")
@@ -69,15 +77,11 @@ def _parser() -> argparse.ArgumentParser:
     search.add_argument("--sort", choices=("relevance", "newest", "oldest"), default="relevance")
     search.add_argument("--page", default="1")
     search.add_argument("--per-page", default="10")
-    _add_index(search)
+    add_index_argument(search)
     search.set_defaults(run=cmd_search)
 
-    serve = commands.add_parser("serve", help="serve the web app with gunicorn")
-    serve.add_argument("--host", default=os.environ.get("NEWSEARCH_HOST", "127.0.0.1"))
-    serve.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
-    serve.add_argument("--workers", type=int, default=None)
-    _add_index(serve)
-    serve.set_defaults(run=cmd_serve)
+    for add_command in extra_commands:
+        add_command(commands)
     return parser
 
 
@@ -87,7 +91,7 @@ def _add_sources(command: argparse.ArgumentParser) -> None:
     command.add_argument("--timeout", type=float, default=10.0, help="URL fetch timeout in seconds")
 
 
-def _add_index(command: argparse.ArgumentParser) -> None:
+def add_index_argument(command: argparse.ArgumentParser) -> None:
     command.add_argument("--index", default=None, metavar="DIR",
                          help="index directory (default: $NEWSEARCH_INDEX_DIR or ./index)")
 
@@ -98,7 +102,7 @@ def _store(args) -> IndexStore:
 
 def cmd_parse(args) -> int:
     if args.check:
-        from indexer.sources import check_sources
+        from indexer.ingest.sources import check_sources
 
         failed = False
         for report in check_sources(args.sources, timeout=args.timeout):
@@ -133,7 +137,7 @@ def cmd_update(args) -> int:
 
 
 def cmd_search(args) -> int:
-    from indexer.search import Catalog, search
+    from indexer.search.engine import Catalog, search
 
     params = {"q": [args.query], "from": [args.date_from or ""], "to": [args.date_to or ""],
               "sort": [args.sort], "page": [args.page], "per_page": [args.per_page],
@@ -154,13 +158,6 @@ def cmd_search(args) -> int:
     if result["suggestion"] and not result["suggestion"]["searched"]:
         print(f"Did you mean: {result['suggestion']['q']}")
     return 0
-
-
-def cmd_serve(args) -> int:
-    from webapp.serve import serve
-
-    return serve(host=args.host, port=args.port, workers=args.workers,
-                 index_dir=str(args.index or default_index_dir()))
 
 
 def _source_names(sources: Sequence[str]) -> list[str]:

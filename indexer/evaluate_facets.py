@@ -33,7 +33,7 @@ from typing import Any
 
 from indexer.facets import PROGRAMME, REGION, extract_facets, resolve_filter
 from indexer.model import NewsItem, ParseError, normalise_title
-from indexer.sources import load_items
+from indexer.ingest.sources import load_items
 
 DEFAULT_LABELLED = Path(__file__).resolve().parent.parent / "tests" / "data" / "facets_labelled_items.json"
 

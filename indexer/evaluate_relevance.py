@@ -20,9 +20,9 @@ from pathlib import Path
 
 from indexer.model import normalise_title
 from indexer.pipeline import tagged_items
-from indexer.request import SearchRequest
-from indexer.search import Catalog, SearchIndex, search
-from indexer.store import IndexStore
+from indexer.search.request import SearchRequest
+from indexer.search.engine import Catalog, SearchIndex, search
+from indexer.build.store import IndexStore
 
 DEFAULT_JUDGED = Path(__file__).resolve().parent.parent / "tests" / "data" / "judged_queries.json"
 K = 10

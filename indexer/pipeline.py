@@ -8,7 +8,7 @@ from pathlib import Path
 
 from indexer.facets import extract_facets
 from indexer.model import NewsItem
-from indexer.sources import load_items
+from indexer.ingest.sources import load_items
 
 DEFAULT_INDEX_DIR = "index"
 

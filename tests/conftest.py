@@ -1,8 +1,8 @@
 import pytest
 
 from indexer.pipeline import tagged_items
-from indexer.search import Catalog
-from indexer.store import IndexStore
+from indexer.search.engine import Catalog
+from indexer.build.store import IndexStore
 from webapp import create_app
 
 

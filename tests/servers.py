@@ -27,7 +27,7 @@ def running_server(index_dir: Path, log_path: Path, workers: int = 2,
     """Yields the server's base URL. The log goes to a file, not a pipe: an
     unread pipe fills up with the access log and stalls the workers."""
     port = free_port()
-    command = [sys.executable, "-m", "indexer.cli", "serve", "--host", "127.0.0.1",
+    command = [sys.executable, "-m", "webapp.cli", "serve", "--host", "127.0.0.1",
                "--port", str(port), "--workers", str(workers), "--index", str(index_dir)]
     base = f"http://127.0.0.1:{port}"
     with open(log_path, "wb") as log:

@@ -1,6 +1,6 @@
 import pytest
 
-from indexer.store import IndexStore
+from indexer.build.store import IndexStore
 from webapp import create_app
 from webapp.admin import REINDEX_LOCK, _only_one_reindex
 

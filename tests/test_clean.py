@@ -1,7 +1,7 @@
 import pytest
 
-from indexer.clean import CleanBody, clean_body, clean_line, split_credit, split_source
-from indexer.sources import bundled_corpus
+from indexer.ingest.clean import CleanBody, clean_body, clean_line, split_credit, split_source
+from indexer.ingest.sources import bundled_corpus
 
 
 @pytest.mark.parametrize(

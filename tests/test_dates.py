@@ -2,7 +2,7 @@ import datetime as dt
 
 import pytest
 
-from indexer.dates import DateError, DateSpan, parse_date_text
+from indexer.ingest.dates import DateError, DateSpan, parse_date_text
 
 D = dt.date
 

@@ -9,7 +9,7 @@ from indexer.evaluate_facets import (
 )
 from indexer.facets import extract_facets
 from indexer.model import Country, FacetValue, NewsItem
-from indexer.sources import load_items
+from indexer.ingest.sources import load_items
 
 LABELLED = Path(__file__).parent / "data" / "facets_labelled_items.json"
 # Items labelled before the extraction was run on them, to measure it on

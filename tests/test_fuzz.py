@@ -32,7 +32,7 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
 from servers import running_server
 
-from indexer.request import FILTER_PARAMS, MAX_QUERY_LENGTH, SORTS
+from indexer.search.request import FILTER_PARAMS, MAX_QUERY_LENGTH, SORTS
 from webapp import create_app, gunicorn_conf
 
 PARAMS = ("q", *FILTER_PARAMS, "from", "to", "sort", "page", "per_page")

@@ -3,10 +3,10 @@ import html
 
 from bs4 import BeautifulSoup
 
-from indexer.htmlpage import linearise, parse_html_page
+from indexer.ingest.htmlpage import linearise, parse_html_page
 from indexer.model import Link, NewsItem
-from indexer.sources import bundled_corpus
-from indexer.textpage import Line, ParsedPage, parse_text_page
+from indexer.ingest.sources import bundled_corpus
+from indexer.ingest.textpage import Line, ParsedPage, parse_text_page
 
 D = dt.date
 

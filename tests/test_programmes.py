@@ -1,7 +1,7 @@
 import pytest
 
 from indexer.facets import PROGRAMME, facet_label, resolve_filter
-from indexer.facets.bodies import find_bodies
+from indexer.facets.organisations import find_bodies
 from indexer.facets.programmes import TYPES, _registry, find_programmes
 from indexer.facets.sections import ItemText
 from indexer.facets.text import Phrase, PhraseMatcher, acronym_phrases

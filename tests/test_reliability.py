@@ -31,10 +31,10 @@ from pathlib import Path
 import pytest
 from servers import free_port, running_server
 
-from indexer.dates import MONTHS
+from indexer.ingest.dates import MONTHS
 from indexer.pipeline import tagged_items
-from indexer.sources import bundled_corpus
-from indexer.store import CURRENT, LOCK_FILE, MANIFEST, VERSION_PREFIX, IndexStore
+from indexer.ingest.sources import bundled_corpus
+from indexer.build.store import CURRENT, LOCK_FILE, MANIFEST, VERSION_PREFIX, IndexStore
 
 CLI = [sys.executable, "-m", "indexer.cli"]
 # Enough items that indexing them takes seconds: long enough to kill the

@@ -1,7 +1,7 @@
 import pytest
 
-from indexer.request import InvalidRequest, SearchRequest, parse_search_request
-from indexer.search import all_facet_values, get_item, search, suggest
+from indexer.search.request import InvalidRequest, SearchRequest, parse_search_request
+from indexer.search.engine import all_facet_values, get_item, search, suggest
 
 
 def titles(result: dict) -> list[str]:

@@ -7,7 +7,7 @@ import urllib.request
 import pytest
 from servers import running_server
 
-from indexer.store import IndexStore
+from indexer.build.store import IndexStore
 
 
 def get(url: str, timeout: float = 10.0) -> tuple[int, dict]:

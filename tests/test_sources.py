@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from indexer.model import Link, NewsItem, ParseError
-from indexer.sources import PageReport, bundled_corpus, check_sources, expand_source, load_items
+from indexer.ingest.sources import PageReport, bundled_corpus, check_sources, expand_source, load_items
 
 D = dt.date
 

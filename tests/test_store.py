@@ -6,8 +6,8 @@ import threading
 import pytest
 
 from indexer.model import NewsItem
-from indexer.search import Catalog
-from indexer.store import CURRENT, IndexBusy, IndexMissing, IndexStore, UpdateCounts
+from indexer.search.engine import Catalog
+from indexer.build.store import CURRENT, IndexBusy, IndexMissing, IndexStore, UpdateCounts
 
 
 def make_item(day: int, title: str, body: str = "Body text.") -> NewsItem:

@@ -13,7 +13,7 @@ if _CHECKOUT not in sys.path:
 
 from bench.synthetic import FIRST_DAY, LAST_DAY, generate_items, text_page  # noqa: E402
 from indexer import facets  # noqa: E402
-from indexer.sources import load_items  # noqa: E402
+from indexer.ingest.sources import load_items  # noqa: E402
 
 N = 300
 

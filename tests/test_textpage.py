@@ -5,8 +5,8 @@ from pathlib import Path
 import pytest
 
 from indexer.model import NewsItem, ParseError
-from indexer.sources import bundled_corpus
-from indexer.textpage import ParsedPage, parse_text_page
+from indexer.ingest.sources import bundled_corpus
+from indexer.ingest.textpage import ParsedPage, parse_text_page
 
 D = dt.date
 LABELLED = Path(__file__).with_name("data") / "labelled_items.json"

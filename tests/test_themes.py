@@ -4,7 +4,7 @@ from indexer.facets import THEME, extract_facets, facet_label, resolve_filter
 from indexer.facets.programmes import find_programmes
 from indexer.facets.sections import ItemText
 from indexer.facets.themes import assign_themes, theme_labels
-from indexer.sources import load_items
+from indexer.ingest.sources import load_items
 
 TAXONOMY = (
     "human trafficking",

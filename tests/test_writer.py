@@ -6,12 +6,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from whoosh import formats
 
-from indexer import writer as writer_module
-from indexer.request import parse_search_request
-from indexer.schema import TextPositions, build_schema, item_to_document, text_analyzer
-from indexer.search import Catalog, search
-from indexer.store import IndexStore
-from indexer.writer import NewIndexWriter, write_new_index
+from indexer.build import writer as writer_module
+from indexer.search.request import parse_search_request
+from indexer.build.schema import TextPositions, build_schema, item_to_document, text_analyzer
+from indexer.search.engine import Catalog, search
+from indexer.build.store import IndexStore
+from indexer.build.writer import NewIndexWriter, write_new_index
 
 
 def contents(index: whoosh.index.Index) -> dict:

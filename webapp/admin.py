@@ -14,7 +14,7 @@ from flask import Blueprint, current_app, jsonify, request
 
 from indexer.model import ParseError
 from indexer.pipeline import tagged_items
-from indexer.store import IndexStore
+from indexer.build.store import IndexStore
 from webapp.errors import ApiError
 
 log = logging.getLogger(__name__)

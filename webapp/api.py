@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify, request, url_for
 
-from indexer.search import all_facet_values, get_item
+from indexer.search.engine import all_facet_values, get_item
 from webapp.context import current_index, search_from_request
 from webapp.errors import ApiError
 from webapp.openapi import openapi_document

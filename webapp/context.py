@@ -7,8 +7,8 @@ from urllib.parse import urlencode
 
 from flask import current_app, request, url_for
 
-from indexer.request import FILTER_PARAMS, SearchRequest, parse_search_request
-from indexer.search import SearchIndex, search
+from indexer.search.request import FILTER_PARAMS, SearchRequest, parse_search_request
+from indexer.search.engine import SearchIndex, search
 
 
 def current_index() -> SearchIndex:

@@ -12,8 +12,8 @@ import logging
 from flask import Flask, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from indexer.request import InvalidRequest
-from indexer.store import IndexMissing
+from indexer.search.request import InvalidRequest
+from indexer.build.store import IndexMissing
 
 log = logging.getLogger(__name__)
 

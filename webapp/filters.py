@@ -6,7 +6,7 @@ import datetime as dt
 
 from flask import Flask
 
-from indexer.search import facet_label
+from indexer.search.engine import facet_label
 
 
 def human_date(iso: str) -> str:

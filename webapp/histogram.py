@@ -9,7 +9,7 @@ from collections import Counter
 
 from flask import url_for
 
-from indexer.request import SearchRequest
+from indexer.search.request import SearchRequest
 
 WIDTH = 260
 HEIGHT = 60

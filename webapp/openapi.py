@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from indexer.request import DEFAULT_PER_PAGE, MAX_PAGE, MAX_PER_PAGE, MAX_QUERY_LENGTH, SORTS
+from indexer.search.request import DEFAULT_PER_PAGE, MAX_PAGE, MAX_PER_PAGE, MAX_QUERY_LENGTH, SORTS
 
 FACETS = ("theme", "programme", "country", "region", "year")
 

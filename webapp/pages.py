@@ -7,7 +7,7 @@ import io
 
 from flask import Blueprint, Response, abort, current_app, jsonify, render_template
 
-from indexer.search import get_item
+from indexer.search.engine import get_item
 from webapp import histogram
 from webapp.context import add_facet_links, current_index, query_params, search_from_request
 from webapp.histogram import histogram_bars

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from indexer.facets.bodies import find_bodies
+from indexer.facets.organisations import find_bodies
 from indexer.facets.countries import country_code, country_name, find_countries
 from indexer.facets.programmes import find_programmes, programme, programme_slug
 from indexer.facets.regions import find_regions, region_name, region_slug

@@ -18,28 +18,21 @@ import numpy as np
 from whoosh.index import Index
 
 from indexer import facets
-from indexer.facetindex import FacetIndex, read_facet_index
-from indexer.highlight import highlight_title, proximity, snippet
-from indexer.scoring import BM25F, Matcher, Postings, scoring_terms
-from indexer.query import ParsedQuery, parse_user_query, plain_words
-from indexer.request import FILTER_PARAMS, SearchRequest
-from indexer.schema import BODY, DATA, ID, TITLE, YEAR
-from indexer.spelling import Vocabulary
-from indexer.store import IndexStore
+from indexer.search.facetcounts import FacetIndex, read_facet_index
+from indexer.search.highlight import highlight_title, snippet
+from indexer.search import ranking
+from indexer.search.matching import Matcher
+from indexer.search.postings import Postings
+from indexer.search.query import ParsedQuery, parse_user_query, plain_words
+from indexer.search.request import FILTER_PARAMS, SearchRequest
+from indexer.build.schema import BODY, DATA, ID, TITLE, YEAR
+from indexer.search.spelling import Vocabulary
+from indexer.build.store import IndexStore
 
 log = logging.getLogger(__name__)
 
-RELATED_ITEMS = 5
-RELATED_KEY_TERMS = 12
 # Decoded stored items kept per index version (immutable within a version).
 STORED_ITEMS_CACHED = 512
-# What a facet boost of 1.0 adds to a BM25F score: a few matching words, so an
-# item about the country, programme or theme a query names comes first.
-FACET_BOOST_UNIT = 8.0
-# How many leading results are re-ranked for proximity, and by how much.
-PROXIMITY_DEPTH = 10
-PROXIMITY_BONUS = 2.0
-TITLE_PROXIMITY_WEIGHT = 1.5
 
 
 class SearchIndex:
@@ -60,7 +53,7 @@ class SearchIndex:
         self.vocabulary = Vocabulary.read(folder)
         self.postings = Postings(self._shared, self.facets.size)
         self.matcher = Matcher(self._shared, self.postings, self.facets.live)
-        self.bm25 = BM25F(self._shared, self.postings)
+        self.bm25 = ranking.BM25F(self._shared, self.postings)
 
     @property
     def searcher(self):
@@ -171,7 +164,7 @@ def _run(index: SearchIndex, request: SearchRequest, parsed: ParsedQuery | None)
         "newest" if request.sort == "relevance" else request.sort)
 
     if sort == "relevance":
-        hits = _ranked(index, parsed, matching, strict_mask, first + request.per_page)[first:]
+        hits = ranking.rank(index, parsed, matching, strict_mask, first + request.per_page)[first:]
     else:
         ordered = fi.order_by_date(np.flatnonzero(matching), newest_first=(sort == "newest"))
         hits = [(int(d), None) for d in ordered[first:first + request.per_page]]
@@ -201,37 +194,6 @@ def _run(index: SearchIndex, request: SearchRequest, parsed: ParsedQuery | None)
         "suggestion": None,
         "notice": " ".join(notices) or None,
     }
-
-
-def _ranked(index: SearchIndex, parsed: ParsedQuery, matching: np.ndarray,
-            strict_mask: np.ndarray, limit: int) -> list[tuple[int, float]]:
-    """Items matching every word first, then items matching some; each group
-    ranked by BM25F plus the boosts for a facet value the query names, and
-    the top of it re-ranked for the query's words standing close together."""
-    candidates = np.flatnonzero(matching)
-    scores = index.bm25.scores(scoring_terms(parsed.loose))[candidates]
-    for boost in parsed.boosts:
-        scores += FACET_BOOST_UNIT * boost.boost * index.postings.mask(boost.fieldname, boost.text)[candidates]
-    all_words = strict_mask[candidates]
-    order = np.lexsort((candidates, -scores, ~all_words))
-    top = [(int(candidates[i]), float(scores[i])) for i in order[:max(limit, PROXIMITY_DEPTH)]]
-    if parsed.proximity_terms:
-        top = _by_proximity(index, top, parsed.proximity_terms, strict_mask)
-    return [(docnum, round(score, 4)) for docnum, score in top[:limit]]
-
-
-def _by_proximity(index: SearchIndex, top: list[tuple[int, float]], terms: frozenset[str],
-                  strict_mask: np.ndarray) -> list[tuple[int, float]]:
-    """Lift the leading results whose title or body has the query's words
-    close together, keeping all-word matches above the others."""
-    lifted = []
-    for rank, (docnum, score) in enumerate(top):
-        if rank < PROXIMITY_DEPTH:
-            item = index.stored_item(docnum)
-            score += PROXIMITY_BONUS * max(proximity(item["title"], terms) * TITLE_PROXIMITY_WEIGHT,
-                                           proximity(item["body"], terms))
-        lifted.append((docnum, score))
-    return sorted(lifted, key=lambda hit: (not strict_mask[hit[0]], -hit[1], hit[0]))
 
 
 def _facet_counts(index: SearchIndex, name: str, base: np.ndarray,
@@ -278,15 +240,7 @@ def get_item(index: SearchIndex, item_id: str) -> dict | None:
 
 
 def related_items(index: SearchIndex, docnum: int, item: dict) -> list[dict]:
-    """More like this: the items sharing the most distinctive words of this
-    one (Whoosh's key terms of its title, twice, and body), by BM25F."""
-    text = f"{item['title']}\n{item['title']}\n{item['body']}"
-    key_terms = index.searcher.key_terms_from_text(BODY, text, numterms=RELATED_KEY_TERMS)
-    scores = index.bm25.scores([(BODY, term, weight) for term, weight in key_terms])
-    scores[docnum] = 0
-    candidates = np.flatnonzero((scores > 0) & index.facets.live)
-    order = np.lexsort((candidates, -scores[candidates]))[:RELATED_ITEMS]
-    return [_summary(index.stored_item(int(candidates[i]))) for i in order]
+    return [_summary(index.stored_item(other)) for other in ranking.related(index, docnum, item)]
 
 
 def _summary(item: dict) -> dict:

@@ -1,33 +1,22 @@
-"""Boolean matching and BM25F ranking over cached postings, in NumPy.
+"""Term postings as NumPy arrays, read from the index once per index version.
 
 Whoosh's matchers walk postings one document at a time in Python, which
 for a common word in a large index costs more than everything else in a
-search together. Here a term's postings are read from the index once per
-index version into arrays (document numbers and term frequencies, and for
-phrases, positions), and a query's matching set and scores are array
-operations. Whoosh still parses the query, stores the postings and
-evaluates what needs term expansion (prefixes, ranges) or spans (phrases
-with slop), through `docs_for_query`.
+search together. Here a term's postings are read once per index version
+into arrays (document numbers and term frequencies, and for phrases,
+positions) that matching and ranking then use as array operations.
 """
 
 from __future__ import annotations
 
 import collections
 import itertools
-import math
 import pickle
 import threading
 
 import numpy as np
-from whoosh import query
 from whoosh.searching import Searcher
 
-from indexer.schema import BODY, TITLE
-
-# BM25F parameters: a title is short, so its length matters less.
-K1 = 1.2
-FIELD_B = {TITLE: 0.3, BODY: 0.75}
-FIELD_WEIGHT = {TITLE: 2.0, BODY: 1.0}
 # Memory for cached postings per index version (in each worker): most of a
 # worker's memory, and enough for every term of the queries of a busy day.
 CACHED_POSTINGS_BYTES = 256 << 20
@@ -152,109 +141,3 @@ def _read_postings(matcher, values: bool = False):
     if values:
         return np.asarray(ids, dtype=np.int64), found
     return np.asarray(ids, dtype=np.int64), np.asarray(found, dtype=np.float32)
-
-
-class Matcher:
-    """Which documents a parsed query matches, as a boolean array."""
-
-    def __init__(self, searcher: Searcher, postings: Postings, live: np.ndarray):
-        self.searcher = searcher
-        self.postings = postings
-        self.live = live
-
-    def matching(self, q: query.Query) -> np.ndarray:
-        if q is query.NullQuery:
-            return np.zeros(len(self.live), dtype=bool)
-        if isinstance(q, query.Term):
-            return self.postings.mask(q.fieldname, q.text) & self.live
-        if isinstance(q, query.Every):
-            return self.live.copy()
-        if isinstance(q, query.AndNot):
-            return self.matching(q.a) & ~self.matching(q.b)
-        if isinstance(q, query.AndMaybe):
-            return self.matching(q.a)
-        if isinstance(q, query.Not):
-            return self.live & ~self.matching(q.query)
-        if isinstance(q, query.And) and type(q) is query.And:
-            return np.logical_and.reduce([self.matching(sub) for sub in q.subqueries])
-        if isinstance(q, query.Or) and type(q) is query.Or:
-            return np.logical_or.reduce([self.matching(sub) for sub in q.subqueries])
-        if isinstance(q, query.Phrase) and q.slop == 1 and q.words and self._has_positions(q.fieldname):
-            return self._phrase(q.fieldname, q.words) & self.live
-        # Prefixes, ranges and sloppy phrases need term expansion or spans.
-        mask = np.zeros(len(self.live), dtype=bool)
-        mask[np.fromiter(self.searcher.docs_for_query(q), dtype=np.int64)] = True
-        return mask & self.live
-
-
-    def _has_positions(self, field: str) -> bool:
-        return field in self.searcher.schema and self.searcher.schema[field].format.supports("positions")
-
-    def _phrase(self, field: str, words: list[str]) -> np.ndarray:
-        """Documents where the words occur one right after the other: the
-        positions of the i-th word, moved back by i, meet those of the
-        first word."""
-        starts = self.postings.positions(field, words[0])
-        for i, word in enumerate(words[1:], 1):
-            if not len(starts):
-                break
-            starts = np.intersect1d(starts, self.postings.positions(field, word) - i, assume_unique=True)
-        mask = np.zeros(len(self.live), dtype=bool)
-        mask[np.unique(starts // POSITION_STRIDE)] = True
-        return mask
-
-
-class BM25F:
-    """BM25F over the title and body, from cached postings and per-document
-    field lengths read once per index version."""
-
-    def __init__(self, searcher: Searcher, postings: Postings):
-        self.postings = postings
-        reader = searcher.reader()
-        self.documents = max(reader.doc_count(), 1)
-        size = postings.size
-        self.lengths = {field: np.array([reader.doc_field_length(d, field, 0) for d in range(size)],
-                                        dtype=np.float32)
-                        for field in FIELD_B}
-        self.average = {field: max(float(lengths.mean()), 1.0) for field, lengths in self.lengths.items()}
-
-    def scores(self, terms: list[tuple[str, str, float]]) -> np.ndarray:
-        """Each (field, term, boost) adds its BM25 weight to the documents
-        containing it."""
-        total = np.zeros(self.postings.size, dtype=np.float32)
-        for field, text, boost in terms:
-            if field not in FIELD_B:
-                continue
-            ids, frequencies = self.postings.get(field, text)
-            if not len(ids):
-                continue
-            idf = math.log(1 + (self.documents - len(ids) + 0.5) / (len(ids) + 0.5))
-            b = FIELD_B[field]
-            norm = 1 - b + b * self.lengths[field][ids] / self.average[field]
-            total[ids] += (boost * FIELD_WEIGHT[field] * idf) * frequencies * (K1 + 1) / (frequencies + K1 * norm)
-        return total
-
-
-def scoring_terms(q: query.Query) -> list[tuple[str, str, float]]:
-    """The (field, term, boost) a query scores by: its positive terms,
-    phrases counted by their words, negated parts left out."""
-    found: list[tuple[str, str, float]] = []
-
-    def walk(node: query.Query, boost: float) -> None:
-        boost *= getattr(node, "boost", 1.0)
-        if isinstance(node, query.Not):
-            return
-        if isinstance(node, query.AndNot):
-            walk(node.a, boost)
-            return
-        if isinstance(node, query.Term):
-            found.append((node.fieldname, node.text, boost))
-        elif isinstance(node, query.Phrase):
-            found.extend((node.fieldname, word, boost) for word in node.words)
-        elif node.is_leaf():
-            return
-        for child in node.children():
-            walk(child, boost)
-
-    walk(q, 1.0)
-    return list(dict.fromkeys(found))

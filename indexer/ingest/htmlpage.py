@@ -17,9 +17,9 @@ from urllib.parse import urljoin
 from bs4 import BeautifulSoup, NavigableString, Tag
 from bs4.element import PreformattedString
 
-from indexer.clean import clean_line
+from indexer.ingest.clean import clean_line
 from indexer.model import Link
-from indexer.textpage import Line, ParsedPage, segment_items
+from indexer.ingest.textpage import Line, ParsedPage, segment_items
 
 # Never content: code, page chrome and controls.
 _SKIPPED_TAGS = {

@@ -15,7 +15,7 @@ import datetime as dt
 import numpy as np
 from whoosh.reading import IndexReader
 
-from indexer.schema import COUNTRY_PRIMARY, DATE_END, DATE_START, FACET_FIELDS
+from indexer.build.schema import COUNTRY_PRIMARY, DATE_END, DATE_START, FACET_FIELDS
 
 
 @dataclasses.dataclass(frozen=True)

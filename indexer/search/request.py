@@ -14,7 +14,7 @@ import re
 from collections.abc import Mapping, Sequence
 
 from indexer import facets
-from indexer.schema import COUNTRY, PROGRAMME, REGION, THEME, YEAR
+from indexer.build.schema import COUNTRY, PROGRAMME, REGION, THEME, YEAR
 
 FILTER_PARAMS = (THEME, PROGRAMME, COUNTRY, REGION, YEAR)
 SORTS = ("relevance", "newest", "oldest")

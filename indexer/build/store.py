@@ -32,9 +32,9 @@ import whoosh
 import whoosh.index
 
 from indexer.model import NewsItem
-from indexer.schema import CONTENT_HASH, ID, build_schema, item_to_document
-from indexer.spelling import VOCABULARY_FILE, Vocabulary
-from indexer.writer import write_new_index
+from indexer.build.schema import CONTENT_HASH, ID, build_schema, item_to_document
+from indexer.search.spelling import VOCABULARY_FILE, Vocabulary
+from indexer.build.writer import write_new_index
 
 log = logging.getLogger(__name__)
 
@@ -44,10 +44,10 @@ LOCK_FILE = ".write.lock"
 VERSION_PREFIX = "v-"
 # Bumped when the schema or the document function changes in a way that
 # needs a full rebuild; update refuses to patch an index of another format.
-FORMAT = 2
+FORMAT = 3  # 3: titles stored without a field boost (ranking weighs them)
 # An update writes with Whoosh's own writer, which sorts postings in a
 # memory buffer and spills to disk past it: the buffer grows with the items
-# written (about 100 KB each) up to 2 GB. (Builds use indexer.writer.)
+# written (about 100 KB each) up to 2 GB. (Builds use indexer.build.writer.)
 MIN_WRITER_MB, MAX_WRITER_MB = 128, 2048
 
 

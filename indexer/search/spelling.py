@@ -19,7 +19,7 @@ from whoosh.analysis import STOP_WORDS
 from whoosh.support.charset import accent_map
 
 from indexer.model import NewsItem
-from indexer.schema import TOKEN
+from indexer.build.schema import TOKEN
 
 VOCABULARY_FILE = "vocabulary.json"
 MAX_DISTANCE = 2

@@ -16,9 +16,9 @@ import urllib.request
 from collections.abc import Sequence
 from pathlib import Path
 
-from indexer.htmlpage import parse_html_page
+from indexer.ingest.htmlpage import parse_html_page
 from indexer.model import NewsItem, ParseError
-from indexer.textpage import ParsedPage, parse_text_page
+from indexer.ingest.textpage import ParsedPage, parse_text_page
 
 PAGE_SUFFIXES = (".txt", ".html", ".htm")
 _HTML_SUFFIXES = (".html", ".htm")
@@ -45,7 +45,7 @@ class _Fetched:
 
 def bundled_corpus() -> Path:
     """The copy of the EU–UNODC news page that ships with the package."""
-    return Path(__file__).with_name("data") / "eu-unodc-news-2019.txt"
+    return Path(__file__).resolve().parent.parent / "data" / "eu-unodc-news-2019.txt"
 
 
 def load_items(sources: Sequence[str] = (), *, timeout: float = 10.0) -> list[NewsItem]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import html
 
-from indexer.schema import TOKEN, index_term
+from indexer.build.schema import TOKEN, index_term
 
 SNIPPET_CHARS = 240
 

@@ -13,8 +13,8 @@ import dataclasses
 import re
 from collections.abc import Sequence
 
-from indexer.clean import clean_body, clean_line
-from indexer.dates import DATE_PATTERN, RANGE_DASH, DateError, DateSpan, parse_date_text
+from indexer.ingest.clean import clean_body, clean_line
+from indexer.ingest.dates import DATE_PATTERN, RANGE_DASH, DateError, DateSpan, parse_date_text
 from indexer.model import Link, NewsItem, ParseError
 
 _INLINE_HEADING = re.compile(

@@ -6,11 +6,11 @@ import numpy as np
 import pytest
 from whoosh import query
 
-from indexer import writer as writer_module
-from indexer.schema import BODY, TITLE, TOKEN, index_term
-from indexer.scoring import POSITION_STRIDE, ArrayCache
-from indexer.search import Catalog
-from indexer.store import IndexStore
+from indexer.build import writer as writer_module
+from indexer.build.schema import BODY, TITLE, TOKEN, index_term
+from indexer.search.postings import POSITION_STRIDE, ArrayCache
+from indexer.search.engine import Catalog
+from indexer.build.store import IndexStore
 
 
 def terms_of(text: str) -> list[str]:

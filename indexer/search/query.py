@@ -18,7 +18,8 @@ from whoosh.qparser.common import QueryParserError
 
 from indexer import facets
 from indexer.facets.themes import themes_named_by
-from indexer.schema import (
+from indexer.search.ranking import FACET_BOOSTS
+from indexer.build.schema import (
     BODY,
     COUNTRY,
     COUNTRY_PRIMARY,
@@ -37,10 +38,6 @@ FIELD_ALIASES = {"program": PROGRAMME, "programmes": PROGRAMME, "countries": COU
 QUERY_FIELDS = (TITLE, BODY, SOURCE, THEME, PROGRAMME, COUNTRY, REGION, YEAR)
 TEXT_FIELDS = (TITLE, BODY)
 FACET_QUERY_FIELDS = (THEME, PROGRAMME, COUNTRY, REGION)
-
-# How much a query naming an item's facet value lifts it: an item about
-# Pakistan above one that mentions Pakistan in passing.
-FACET_BOOSTS = {COUNTRY_PRIMARY: 3.0, PROGRAMME: 2.0, THEME: 1.5, REGION: 1.0}
 
 MAX_FACET_PHRASE_WORDS = 6
 OPERATORS = {"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE", "TO"}
@@ -183,7 +180,7 @@ def _boost_terms(matches: list[tuple[str, str]]) -> list[query.Term]:
     boosts = []
     for field, value in matches:
         boost_field = COUNTRY_PRIMARY if field == COUNTRY else field
-        boosts.append(query.Term(boost_field, value, boost=FACET_BOOSTS[boost_field]))
+        boosts.append(query.Term(boost_field, value, boost=FACET_BOOSTS[field]))
     return boosts
 
 

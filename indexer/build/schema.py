@@ -149,8 +149,9 @@ def build_schema() -> fields.Schema:
     return fields.Schema(
         # Unique so that update_document replaces an item in place.
         id=fields.ID(stored=True, unique=True),
-        # Titles are short and say what an item is about: weighted above the body.
-        title=text_field(field_boost=2.5),
+        # Titles are short and say what an item is about: ranking weighs them
+        # above the body (search/ranking.py), so no boost is stored here.
+        title=text_field(),
         # Positions kept so quoted phrases and proximity work.
         body=text_field(),
         # Dates as datetimes so date-range queries and sorting work in Whoosh too.
