@@ -53,6 +53,7 @@ from pathlib import Path
 
 from bench.search_bench import QuerySpec, percentile, query_log
 from bench.synthetic import generate_items
+from indexer.facets.vocabulary import Vocabularies
 from indexer.search.request import parse_search_request
 from indexer.search.engine import Catalog, search
 from indexer.build.store import IndexStore
@@ -217,7 +218,7 @@ def time_in_process(index_dir: Path, log: Sequence[QuerySpec], repeats: int) -> 
     index = Catalog(IndexStore(index_dir)).current()
     app = create_app({"INDEX_DIR": str(index_dir), "RATELIMIT_ENABLED": False})
     client = app.test_client()
-    requests = [parse_search_request(spec.params()) for spec in log]
+    requests = [parse_search_request(spec.params(), Vocabularies.bundled()) for spec in log]
     urls = [url(spec) for spec in log]
     for request, target in zip(requests, urls):  # warm-up: caches, the app's own open index
         search(index, request)

@@ -22,6 +22,7 @@ from pathlib import Path
 
 from bench.search_bench import query_log
 from bench.synthetic import generate_items
+from indexer.facets.vocabulary import Vocabularies
 from indexer.search.request import parse_search_request
 from indexer.search.engine import Catalog, search
 from indexer.build.store import IndexStore
@@ -57,7 +58,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             store.build(items)
             print(f"built {args.size} items in {time.perf_counter() - started:.1f} s", file=sys.stderr)
         index = Catalog(store).current()
-        requests = [parse_search_request(spec.params()) for spec in query_log(items, args.queries, args.seed)]
+        requests = [parse_search_request(spec.params(), Vocabularies.bundled()) for spec in query_log(items, args.queries, args.seed)]
         for request in requests:
             search(index, request)
         profiler = cProfile.Profile()

@@ -54,7 +54,10 @@ from whoosh import analysis, fields, index as whoosh_index, qparser, query, sort
 
 from bench.synthetic import generate_items
 from indexer.model import NewsItem
-from indexer.search.request import FILTER_PARAMS as FACETS, parse_date_bound, parse_search_request
+from indexer.facets.vocabulary import Vocabularies
+from indexer.facets.registry import FACETS as REGISTRY
+from indexer.facets.registry import NAMES as FACETS
+from indexer.search.request import parse_date_bound, parse_search_request
 from indexer.search.engine import Catalog, get_item, search
 from indexer.search.ranking import RELATED_ITEMS
 from indexer.build.store import IndexStore
@@ -143,9 +146,7 @@ def query_log(items: Sequence[NewsItem], n: int, seed: int = 0) -> list[QuerySpe
 
 
 def _filters(item: NewsItem, rng: random.Random, how_many: int) -> tuple[tuple[str, str], ...]:
-    available = {"theme": list(item.themes), "programme": [p.value for p in item.programmes],
-                 "country": [c.code for c in item.countries], "region": [r.value for r in item.regions],
-                 "year": [str(item.date_start.year)]}
+    available = {facet.name: list(facet.values_of(item)) for facet in REGISTRY}
     names = [name for name in FACETS if available[name]]
     chosen = rng.sample(names, min(how_many, len(names)))
     return tuple((name, rng.choice(available[name])) for name in chosen)
@@ -349,7 +350,7 @@ def bench_size(n: int, queries: int, repeats: int, seed: int, workdir: Path,
 
     log = query_log(items, queries, seed)
     ms, first_ms, totals = time_queries({
-        "newsearch": lambda spec: search(ours_index, parse_search_request(spec.params())),
+        "newsearch": lambda spec: search(ours_index, parse_search_request(spec.params(), Vocabularies.bundled())),
         "whoosh": plain,
     }, log, repeats)
     page_ids = [item.id for item in random.Random(seed).sample(items, min(ITEM_PAGES, n))]

@@ -41,11 +41,11 @@ import pycountry
 
 from indexer.ingest.clean import CleanBody, clean_body, clean_line
 from indexer.ingest.dates import DATE_PATTERN, parse_date_text
-from indexer.facets import theme_labels
 from indexer.facets.countries import country_name
 from indexer.facets.programmes import programme
 from indexer.facets.regions import region_name
-from indexer.facets.text import load_data
+from indexer.facets.themes import theme_labels
+from indexer.facets.vocabulary import Vocabularies
 from indexer.model import Country, FacetValue, NewsItem, normalise_title
 from indexer.pipeline import tagged_items
 from indexer.ingest.sources import sort_newest_first
@@ -125,9 +125,10 @@ def corpus_model() -> CorpusModel:
         by_theme.setdefault(item.themes[0], []).append(item)
     theme_counts = collections.Counter(theme for item in real for theme in item.themes)
     month_counts = collections.Counter(item.date_start.month for item in real)
-    programmes = tuple(programme(slug).value for slug in load_data("programmes.toml"))
-    regions = tuple(FacetValue(slug, region_name(slug) or slug)
-                    for slug in load_data("regions.toml") if slug != "not_regions")
+    vocabularies = Vocabularies.bundled()
+    programmes = tuple(programme(vocabularies, slug).value for slug in vocabularies.toml("programmes.toml"))
+    regions = tuple(FacetValue(slug, region_name(vocabularies, slug) or slug)
+                    for slug in vocabularies.toml("regions.toml") if slug not in ("not_regions", "office_names"))
     return CorpusModel(
         templates=tuple(real),
         bodies=_body_chain(real),
@@ -136,10 +137,10 @@ def corpus_model() -> CorpusModel:
         title_lengths=tuple(len(item.title.split()) for item in real),
         rare_names=rare,
         name_pieces=(tuple(heads), tuple(tails)),
-        themes=tuple(label for label in theme_labels() for _ in range(theme_counts[label] + 1)),
+        themes=tuple(label for label in theme_labels(vocabularies) for _ in range(theme_counts[label] + 1)),
         programmes=programmes,
         regions=regions,
-        countries=tuple((c.alpha_3, country_name(c.alpha_3) or c.name) for c in pycountry.countries),
+        countries=tuple((c.alpha_3, country_name(vocabularies, c.alpha_3) or c.name) for c in pycountry.countries),
         month_weights=tuple(month_counts[m] + 2.0 for m in range(1, 13)),
     )
 
@@ -214,7 +215,7 @@ class _Generator:
             programmes=self.programmes(template.programmes),
             themes=self.themes(template.themes),
             regions=self.regions(template.regions),
-            bodies=template.bodies,
+            organisations=template.organisations,
         )
 
     # -- text --------------------------------------------------------------

@@ -13,11 +13,13 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 
-from indexer.model import ParseError
-from indexer.pipeline import default_index_dir, tagged_items
-from indexer.search.request import InvalidRequest, parse_search_request
 from indexer.build.store import IndexBusy, IndexMissing, IndexStore
 from indexer.build.writer import available_cpus
+from indexer.facets.registry import FACETS
+from indexer.facets.vocabulary import VocabularyError
+from indexer.model import ParseError
+from indexer.pipeline import default_index_dir, tagged_items, vocabularies_from
+from indexer.search.request import InvalidRequest, parse_search_request
 
 EXIT_BAD_INPUT = 2
 
@@ -35,7 +37,7 @@ def main(argv: Sequence[str] | None = None, commands: Sequence[AddCommand] = ())
                         format="%(levelname)s %(name)s: %(message)s")
     try:
         return args.run(args)
-    except (ParseError, InvalidRequest, IndexBusy, IndexMissing) as err:
+    except (ParseError, InvalidRequest, IndexBusy, IndexMissing, VocabularyError) as err:
         print(f"newsearch {args.command}: {err}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except BrokenPipeError:
@@ -70,8 +72,9 @@ def _parser(extra_commands: Sequence[AddCommand] = ()) -> argparse.ArgumentParse
     search = commands.add_parser("search", help="search the index")
     search.add_argument("query", nargs="?", default="")
     search.add_argument("--json", action="store_true", help="print the result as JSON")
-    for name in ("country", "theme", "programme", "region", "year"):
-        search.add_argument(f"--{name}", action="append", default=[], metavar=name.upper())
+    for facet in FACETS:
+        search.add_argument(f"--{facet.name}", action="append", default=[], metavar=facet.name.upper(),
+                            help=f"only items with this {facet.title.lower()}: {facet.hint} (repeatable)")
     search.add_argument("--from", dest="date_from", metavar="DATE")
     search.add_argument("--to", dest="date_to", metavar="DATE")
     search.add_argument("--sort", choices=("relevance", "newest", "oldest"), default="relevance")
@@ -89,6 +92,9 @@ def _add_sources(command: argparse.ArgumentParser) -> None:
     command.add_argument("sources", nargs="*", metavar="SOURCE",
                          help="page files, folders or http(s) URLs (default: the bundled corpus)")
     command.add_argument("--timeout", type=float, default=10.0, help="URL fetch timeout in seconds")
+    command.add_argument("--vocabularies", metavar="DIR",
+                         help="the folder of vocabulary files to tag items with "
+                              "(default: $NEWSEARCH_VOCABULARIES or the bundled ones)")
 
 
 def add_index_argument(command: argparse.ArgumentParser) -> None:
@@ -114,22 +120,24 @@ def cmd_parse(args) -> int:
                 print(f"  error: {report.error}")
                 failed = True
         return EXIT_BAD_INPUT if failed else 0
-    for item in tagged_items(args.sources, timeout=args.timeout):
+    for item in tagged_items(args.sources, args.timeout, vocabularies_from(args.vocabularies)):
         sys.stdout.write(json.dumps(item.to_dict(), ensure_ascii=False) + "\n")
     return 0
 
 
 def cmd_build(args) -> int:
-    items = tagged_items(args.sources, timeout=args.timeout)
+    vocabularies = vocabularies_from(args.vocabularies)
+    items = tagged_items(args.sources, args.timeout, vocabularies)
     manifest = _store(args).build(items, _source_names(args.sources), progress=_progress_bar(),
-                                  processes=args.processes)
+                                  processes=args.processes, vocabularies=vocabularies)
     print(f"built {manifest['version']}: {manifest['documents']} documents in {_store(args).root}")
     return 0
 
 
 def cmd_update(args) -> int:
-    items = tagged_items(args.sources, timeout=args.timeout)
-    counts, manifest = _store(args).update(items, _source_names(args.sources))
+    vocabularies = vocabularies_from(args.vocabularies)
+    items = tagged_items(args.sources, args.timeout, vocabularies)
+    counts, manifest = _store(args).update(items, _source_names(args.sources), vocabularies)
     print(f"added {counts.added}, changed {counts.changed}, removed {counts.removed}, "
           f"unchanged {counts.unchanged}; serving {manifest['version']} "
           f"({manifest['documents']} documents)")
@@ -140,11 +148,10 @@ def cmd_search(args) -> int:
     from indexer.search.engine import Catalog, search
 
     params = {"q": [args.query], "from": [args.date_from or ""], "to": [args.date_to or ""],
-              "sort": [args.sort], "page": [args.page], "per_page": [args.per_page],
-              "country": args.country, "theme": args.theme, "programme": args.programme,
-              "region": args.region, "year": args.year}
-    request = parse_search_request(params)
-    result = search(Catalog(_store(args)).current(), request)
+              "sort": [args.sort], "page": [args.page], "per_page": [args.per_page]}
+    params.update({facet.name: getattr(args, facet.name) for facet in FACETS})
+    index = Catalog(_store(args)).current()
+    result = search(index, parse_search_request(params, index.vocabularies))
     if args.json:
         print(json.dumps(result, ensure_ascii=False, indent=2))
         return 0

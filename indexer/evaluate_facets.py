@@ -31,7 +31,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from indexer.facets import PROGRAMME, REGION, extract_facets, resolve_filter
+from indexer.facets import extract_facets
+from indexer.facets.programmes import programme_slug
+from indexer.facets.regions import region_slug
+from indexer.facets.vocabulary import Vocabularies
 from indexer.model import NewsItem, ParseError, normalise_title
 from indexer.ingest.sources import load_items
 
@@ -132,7 +135,7 @@ def compare(label: dict[str, Any], item: NewsItem) -> dict[str, Comparison]:
         PROGRAMMES: _compare_programmes([p.value for p in item.programmes], label.get("programmes", [])),
         THEMES: _compare_sets(set(item.themes), set(label["themes"])),
         REGIONS: _compare_sets({r.value for r in item.regions},
-                               {resolve_filter(REGION, name) or name for name in label.get("regions", [])}),
+                               {region_slug(Vocabularies.bundled(), name) or name for name in label.get("regions", [])}),
     }
 
 
@@ -157,7 +160,7 @@ def _expected_programmes(labelled: list[dict[str, Any]]) -> tuple[list[tuple[str
     for entry in labelled:
         slugs = {_programme_slug(entry)} - {None}
         if entry.get("same_as"):
-            slugs |= {resolve_filter(PROGRAMME, entry["same_as"])} - {None}
+            slugs |= {programme_slug(Vocabularies.bundled(), entry["same_as"])} - {None}
         if entry.get("optional"):
             optional |= slugs
             continue
@@ -171,7 +174,7 @@ def _expected_programmes(labelled: list[dict[str, Any]]) -> tuple[list[tuple[str
 
 def _programme_slug(entry: dict[str, Any]) -> str | None:
     for name in [entry["name"], entry.get("same_as"), *entry.get("aliases_in_text", [])]:
-        slug = resolve_filter(PROGRAMME, name) if name else None
+        slug = programme_slug(Vocabularies.bundled(), name) if name else None
         if slug is not None:
             return slug
     return None

@@ -30,7 +30,7 @@ class Country:
 
 @dataclasses.dataclass(frozen=True)
 class FacetValue:
-    """A programme or region: a stable machine value and a display name."""
+    """A programme, region or organisation: a stable machine value and a display name."""
 
     value: str
     name: str
@@ -53,7 +53,7 @@ class NewsItem:
     programmes: tuple[FacetValue, ...] = ()
     themes: tuple[str, ...] = ()
     regions: tuple[FacetValue, ...] = ()
-    bodies: tuple[str, ...] = ()
+    organisations: tuple[FacetValue, ...] = ()
 
     @property
     def id(self) -> str:
@@ -88,7 +88,7 @@ class NewsItem:
             "programmes": [dataclasses.asdict(p) for p in self.programmes],
             "themes": list(self.themes),
             "regions": [dataclasses.asdict(r) for r in self.regions],
-            "bodies": list(self.bodies),
+            "organisations": [dataclasses.asdict(o) for o in self.organisations],
             "page": self.page,
             "line": self.line,
             "content_hash": self.content_hash,

@@ -7,8 +7,9 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from indexer.facets import extract_facets
-from indexer.model import NewsItem
+from indexer.facets.vocabulary import Vocabularies
 from indexer.ingest.sources import load_items
+from indexer.model import NewsItem
 
 DEFAULT_INDEX_DIR = "index"
 
@@ -17,5 +18,13 @@ def default_index_dir() -> Path:
     return Path(os.environ.get("NEWSEARCH_INDEX_DIR") or DEFAULT_INDEX_DIR)
 
 
-def tagged_items(sources: Sequence[str] = (), timeout: float = 10.0) -> list[NewsItem]:
-    return [extract_facets(item) for item in load_items(sources, timeout=timeout)]
+def vocabularies_from(folder: str | os.PathLike | None = None) -> Vocabularies:
+    """The vocabularies in `folder`, else in `$NEWSEARCH_VOCABULARIES`, else
+    the bundled ones."""
+    folder = folder or os.environ.get("NEWSEARCH_VOCABULARIES")
+    return Vocabularies(folder) if folder else Vocabularies.bundled()
+
+
+def tagged_items(sources: Sequence[str] = (), timeout: float = 10.0,
+                 vocabularies: Vocabularies | None = None) -> list[NewsItem]:
+    return [extract_facets(item, vocabularies) for item in load_items(sources, timeout=timeout)]

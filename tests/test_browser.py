@@ -30,8 +30,11 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
 SCREENSHOTS = Path(__file__).resolve().parent.parent / "test-artifacts" / "screenshots"
 TIMEOUT_MS = 10_000
 
-pytestmark = pytest.mark.skipif(
-    not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium (apt-get install chromium)")
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not CHROMIUM.exists(),
+                       reason="needs Debian's chromium at /usr/bin/chromium (apt-get install chromium)"),
+]
 
 expect.set_options(timeout=TIMEOUT_MS)
 
@@ -347,7 +350,8 @@ def test_opening_an_item_from_the_results(server, page):
         [p.strip() for p in item["body"].split("\n\n") if p.strip()])
     expect(article.get_by_role("list", name="Tags").get_by_role("link")).to_have_text(
         item["themes"] + [p["name"] for p in item["programmes"]]
-        + [c["name"] for c in item["countries"]] + [r["name"] for r in item["regions"]])
+        + [c["name"] for c in item["countries"]] + [r["name"] for r in item["regions"]]
+        + [o["name"] for o in item["organisations"]])
     expect(page.get_by_role("region", name="Related news").get_by_role("link")).to_have_text(
         [related["title"] for related in item["related"]])
     screenshot(page, "05-item")

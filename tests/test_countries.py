@@ -2,7 +2,8 @@ import re
 
 import pytest
 
-from indexer.facets import COUNTRY, facet_label, resolve_filter
+from indexer.facets.registry import BY_NAME
+from indexer.facets.vocabulary import Vocabularies
 from indexer.facets.countries import _vocabulary, find_countries, find_mentions
 from indexer.facets.sections import ItemText
 from indexer.model import Country
@@ -193,15 +194,15 @@ def test_primary_countries_come_first_then_by_evidence():
     ("EU", None), ("UNODC", None), ("Brussels", None), ("Atlantis", None), ("", None),
 ])
 def test_resolve_filter(typed, code):
-    assert resolve_filter(COUNTRY, typed) == code
+    assert BY_NAME["country"].resolve_typed(Vocabularies.bundled(), typed) == code
 
 
 def test_facet_label():
-    assert facet_label(COUNTRY, "TUR") == "Türkiye"
-    assert facet_label(COUNTRY, "IRN") == "Iran"
-    assert facet_label(COUNTRY, "ZZZ") == "ZZZ"
+    assert BY_NAME["country"].label_of(Vocabularies.bundled(), "TUR") == "Türkiye"
+    assert BY_NAME["country"].label_of(Vocabularies.bundled(), "IRN") == "Iran"
+    assert BY_NAME["country"].label_of(Vocabularies.bundled(), "ZZZ") == "ZZZ"
 
 
 def test_no_label_is_an_inverted_iso_name():
-    inverted = [name for name in _vocabulary().names.values() if re.search(r", .*\bof( the)?$", name)]
+    inverted = [name for name in _vocabulary(Vocabularies.bundled()).names.values() if re.search(r", .*\bof( the)?$", name)]
     assert inverted == []

@@ -32,7 +32,8 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
 from servers import running_server
 
-from indexer.search.request import FILTER_PARAMS, MAX_QUERY_LENGTH, SORTS
+from indexer.facets.registry import NAMES as FILTER_PARAMS
+from indexer.search.request import MAX_QUERY_LENGTH, SORTS
 from webapp import create_app, gunicorn_conf
 
 PARAMS = ("q", *FILTER_PARAMS, "from", "to", "sort", "page", "per_page")
@@ -209,6 +210,7 @@ def header(headers: list[tuple[str, str]], name: str) -> str:
     return next((value for key, value in headers if key.lower() == name.lower()), "")
 
 
+@pytest.mark.server
 @settings(FUZZ, max_examples=60)
 @given(pairs=param_lists)
 def test_api_search_through_gunicorn(gunicorn, validators, pairs):
@@ -357,6 +359,7 @@ def test_the_injection_corpus_against_the_app(fuzz_client):
     assert len(INJECTION_CASES) > 500
 
 
+@pytest.mark.server
 def test_the_injection_corpus_through_gunicorn(gunicorn):
     sent = 0
     for kind, template, target, encoded in INJECTION_CASES:
@@ -396,6 +399,7 @@ def test_atom_feed_with_a_control_character_is_xml(fuzz_client, q):
         ET.fromstring(response.data)
 
 
+@pytest.mark.server
 def test_a_query_the_api_accepts_fits_through_gunicorn(gunicorn, validators):
     q = "🚢" * MAX_QUERY_LENGTH  # 500 characters: valid by the OpenAPI document
     status, headers, body = raw_get(gunicorn, f"/api/search?{query_string([('q', q)])}")

@@ -1,7 +1,8 @@
 import pytest
 
-from indexer.facets import PROGRAMME, facet_label, resolve_filter
-from indexer.facets.organisations import find_bodies
+from indexer.facets.registry import BY_NAME
+from indexer.facets.vocabulary import Vocabularies
+from indexer.facets.organisations import find_organisations
 from indexer.facets.programmes import TYPES, _registry, find_programmes
 from indexer.facets.sections import ItemText
 from indexer.facets.text import Phrase, PhraseMatcher, acronym_phrases
@@ -53,13 +54,13 @@ def test_bodies_are_not_programmes(text):
     assert slugs(text) == []
 
 
-def test_bodies_are_listed_by_name_in_order():
+def test_organisations_are_listed_in_order():
     text = ItemText("ICAT meets", ["Members of ICAT, the IOM and the World Customs Organization (WCO) met EUROPOL."])
-    assert find_bodies(text) == (
-        "Inter-Agency Coordination Group against Trafficking in Persons (ICAT)",
-        "International Organization for Migration (IOM)",
-        "World Customs Organization (WCO)",
-        "EUROPOL",
+    assert find_organisations(text) == (
+        FacetValue("icat", "Inter-Agency Coordination Group against Trafficking in Persons (ICAT)"),
+        FacetValue("iom", "International Organization for Migration (IOM)"),
+        FacetValue("wco", "World Customs Organization (WCO)"),
+        FacetValue("europol", "EUROPOL"),
     )
 
 
@@ -119,8 +120,8 @@ def test_one_phrase_for_two_keys_is_refused():
 
 
 def test_registry_is_consistent():
-    programmes = _registry().programmes
-    labels = set(theme_labels())
+    programmes = _registry(Vocabularies.bundled()).programmes
+    labels = set(theme_labels(Vocabularies.bundled()))
     for slug, programme in programmes.items():
         assert slugify(slug) == slug
         assert programme.type in TYPES
@@ -138,9 +139,9 @@ def test_registry_is_consistent():
     ("ICAT", None), ("programme", None), ("", None),
 ])
 def test_resolve_filter(typed, slug):
-    assert resolve_filter(PROGRAMME, typed) == slug
+    assert BY_NAME["programme"].resolve_typed(Vocabularies.bundled(), typed) == slug
 
 
 def test_facet_label():
-    assert facet_label(PROGRAMME, "pact") == "Pakistan's Action to Counter Terrorism (PACT)"
-    assert facet_label(PROGRAMME, "retired-programme") == "retired-programme"
+    assert BY_NAME["programme"].label_of(Vocabularies.bundled(), "pact") == "Pakistan's Action to Counter Terrorism (PACT)"
+    assert BY_NAME["programme"].label_of(Vocabularies.bundled(), "retired-programme") == "retired-programme"

@@ -3,10 +3,11 @@ import datetime as dt
 import pycountry
 import pytest
 
-from indexer.facets import REGION, extract_facets, facet_label, resolve_filter
+from indexer.facets import extract_facets
+from indexer.facets.registry import BY_NAME
+from indexer.facets.vocabulary import Vocabularies
 from indexer.facets.regions import find_regions
 from indexer.facets.sections import ItemText
-from indexer.facets.text import load_data
 from indexer.model import Country, FacetValue, NewsItem, slugify
 
 
@@ -61,12 +62,12 @@ def test_words_of_a_programme_name_are_no_region():
 
 
 def test_region_slugs_are_slugs():
-    tables = set(load_data("regions.toml")) - {"not_regions", "office_names"}
+    tables = set(Vocabularies.bundled().toml("regions.toml")) - {"not_regions", "office_names"}
     assert all(slugify(slug) == slug for slug in tables)
 
 
 def test_every_country_has_an_m49_area():
-    data = load_data("m49.toml")
+    data = Vocabularies.bundled().toml("m49.toml")
     assert {c.alpha_3 for c in pycountry.countries} <= set(data["areas"])
     areas_and_parents = set(data["parents"]) | set(data["parents"].values()) | {"Antarctica"}
     assert set(data["areas"].values()) <= areas_and_parents
@@ -78,9 +79,9 @@ def test_every_country_has_an_m49_area():
     ("Polynesia", "polynesia"), ("western-europe", "western-europe"), ("Narnia", None),
 ])
 def test_resolve_filter(typed, slug):
-    assert resolve_filter(REGION, typed) == slug
+    assert BY_NAME["region"].resolve_typed(Vocabularies.bundled(), typed) == slug
 
 
 def test_facet_label():
-    assert facet_label(REGION, "mena") == "Middle East and North Africa"
-    assert facet_label(REGION, "polynesia") == "Polynesia"
+    assert BY_NAME["region"].label_of(Vocabularies.bundled(), "mena") == "Middle East and North Africa"
+    assert BY_NAME["region"].label_of(Vocabularies.bundled(), "polynesia") == "Polynesia"

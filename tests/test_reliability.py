@@ -36,6 +36,8 @@ from indexer.pipeline import tagged_items
 from indexer.ingest.sources import bundled_corpus
 from indexer.build.store import CURRENT, LOCK_FILE, MANIFEST, VERSION_PREFIX, IndexStore
 
+pytestmark = pytest.mark.server
+
 CLI = [sys.executable, "-m", "indexer.cli"]
 # Enough items that indexing them takes seconds: long enough to kill the
 # build midway or to hold the write lock while another writer tries.

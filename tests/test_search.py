@@ -1,5 +1,7 @@
 import pytest
 
+from indexer.facets.vocabulary import Vocabularies
+
 from indexer.search.request import InvalidRequest, SearchRequest, parse_search_request
 from indexer.search.engine import all_facet_values, get_item, search, suggest
 
@@ -11,7 +13,7 @@ def titles(result: dict) -> list[str]:
 def run(index, **params):
     args = {key: [str(v) for v in value] if isinstance(value, list) else [str(value)]
             for key, value in params.items()}
-    return search(index, parse_search_request(args))
+    return search(index, parse_search_request(args, index.vocabularies))
 
 
 def facet(result, name):
@@ -171,7 +173,7 @@ def test_date_bounds_accept_years_months_and_days(corpus_index, date_from, date_
 ])
 def test_invalid_parameters_name_the_parameter(params, param):
     with pytest.raises(InvalidRequest) as err:
-        parse_search_request({k: [v] for k, v in params.items()})
+        parse_search_request({k: [v] for k, v in params.items()}, Vocabularies.bundled())
     assert err.value.param == param
     assert err.value.message
 
@@ -232,5 +234,5 @@ def test_related_items_come_from_the_same_story(corpus_index):
 
 def test_all_facet_values(corpus_index):
     values = all_facet_values(corpus_index)
-    assert set(values) == {"theme", "programme", "country", "region", "year"}
+    assert set(values) == {"theme", "programme", "country", "region", "organisation", "year"}
     assert sum(row["count"] for row in values["year"]) == 37

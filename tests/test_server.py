@@ -9,6 +9,8 @@ from servers import running_server
 
 from indexer.build.store import IndexStore
 
+pytestmark = pytest.mark.server
+
 
 def get(url: str, timeout: float = 10.0) -> tuple[int, dict]:
     try:

@@ -12,7 +12,9 @@ if _CHECKOUT not in sys.path:
     sys.path.insert(0, _CHECKOUT)
 
 from bench.synthetic import FIRST_DAY, LAST_DAY, generate_items, text_page  # noqa: E402
-from indexer import facets  # noqa: E402
+from indexer.facets.registry import BY_NAME  # noqa: E402
+from indexer.facets.themes import theme_labels  # noqa: E402
+from indexer.facets.vocabulary import Vocabularies  # noqa: E402
 from indexer.ingest.sources import load_items  # noqa: E402
 
 N = 300
@@ -42,17 +44,20 @@ def test_n_items_with_unique_ids(items):
 
 
 def test_facets_come_from_the_real_vocabularies(items):
-    labels = set(facets.theme_labels())
+    vocabularies = Vocabularies.bundled()
+    labels = set(theme_labels(vocabularies))
     for item in items:
         assert 1 <= len(item.themes) <= 4 and set(item.themes) <= labels
         for programme in item.programmes:
-            assert facets.resolve_filter("programme", programme.value) == programme.value
-            assert facets.facet_label("programme", programme.value) == programme.name
+            assert BY_NAME["programme"].resolve_typed(vocabularies, programme.value) == programme.value
+            assert BY_NAME["programme"].label_of(vocabularies, programme.value) == programme.name
         for country in item.countries:
-            assert facets.resolve_filter("country", country.code) == country.code
+            assert BY_NAME["country"].resolve_typed(vocabularies, country.code) == country.code
             assert country.role in ("primary", "mentioned")
         for region in item.regions:
-            assert facets.resolve_filter("region", region.value) == region.value
+            assert BY_NAME["region"].resolve_typed(vocabularies, region.value) == region.value
+        for organisation in item.organisations:
+            assert BY_NAME["organisation"].resolve_typed(vocabularies, organisation.value) == organisation.value
 
 
 def test_country_facet_has_a_long_tail(items, corpus_items):

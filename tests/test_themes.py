@@ -1,6 +1,8 @@
 import pytest
 
-from indexer.facets import THEME, extract_facets, facet_label, resolve_filter
+from indexer.facets import extract_facets
+from indexer.facets.registry import BY_NAME, facet
+from indexer.facets.vocabulary import Vocabularies
 from indexer.facets.programmes import find_programmes
 from indexer.facets.sections import ItemText
 from indexer.facets.themes import assign_themes, theme_labels
@@ -36,7 +38,7 @@ def themes(title: str, *paragraphs: str) -> tuple[str, ...]:
 
 
 def test_the_taxonomy_is_the_api():
-    assert theme_labels() == TAXONOMY
+    assert theme_labels(Vocabularies.bundled()) == TAXONOMY
 
 
 def test_best_supported_theme_first():
@@ -127,15 +129,13 @@ def test_every_item_of_the_corpus_gets_one_to_four_themes_of_the_taxonomy():
     ("EU-UN partnership and funding", "EU-UN partnership and funding"), ("trafficking", None), ("", None),
 ])
 def test_resolve_filter(typed, label):
-    assert resolve_filter(THEME, typed) == label
+    assert BY_NAME["theme"].resolve_typed(Vocabularies.bundled(), typed) == label
 
 
 def test_facet_label_is_the_label():
-    assert facet_label(THEME, "human trafficking") == "human trafficking"
+    assert BY_NAME["theme"].label_of(Vocabularies.bundled(), "human trafficking") == "human trafficking"
 
 
 def test_unknown_facet_is_an_error():
     with pytest.raises(ValueError, match="unknown facet"):
-        resolve_filter("colour", "blue")
-    with pytest.raises(ValueError, match="unknown facet"):
-        facet_label("colour", "blue")
+        facet("colour")

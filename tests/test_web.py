@@ -41,7 +41,7 @@ def test_api_search_shape(client):
     assert {"id", "title", "date_start", "date_end", "url", "api_url", "snippet", "themes",
             "programmes", "countries", "regions", "score"} <= set(hit)
     assert hit["url"].endswith(f"/items/{hit['id']}")
-    assert set(data["facets"]) == {"theme", "programme", "country", "region", "year"}
+    assert set(data["facets"]) == {"theme", "programme", "country", "region", "organisation", "year"}
     for rows in data["facets"].values():
         for row in rows:
             # A program filters with `<facet>=<value>`: no links to the HTML page.

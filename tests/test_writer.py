@@ -7,6 +7,7 @@ from hypothesis import strategies as st
 from whoosh import formats
 
 from indexer.build import writer as writer_module
+from indexer.facets.vocabulary import Vocabularies
 from indexer.search.request import parse_search_request
 from indexer.build.schema import TextPositions, build_schema, item_to_document, text_analyzer
 from indexer.search.engine import Catalog, search
@@ -125,7 +126,7 @@ def test_searches_agree_whatever_the_number_of_processes(tmp_path, corpus_items,
     for params in ({"q": ["drug trafficking"]}, {"q": ["\"container control\""]}, {"q": ["wildlife OR forest"]},
                    {"country": ["IQ"]}, {"q": [""], "sort": ["oldest"], "per_page": ["50"]},
                    {"q": ["terrorism"], "from": ["2019-06"]}):
-        request = parse_search_request(params)
+        request = parse_search_request(params, Vocabularies.bundled())
         expected = search(Catalog(one).current(), request)
         found = search(Catalog(three).current(), request)
         assert found["total"] == expected["total"]

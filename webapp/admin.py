@@ -13,7 +13,8 @@ from pathlib import Path
 from flask import Blueprint, current_app, jsonify, request
 
 from indexer.model import ParseError
-from indexer.pipeline import tagged_items
+from indexer.facets.vocabulary import VocabularyError
+from indexer.pipeline import tagged_items, vocabularies_from
 from indexer.build.store import IndexStore
 from webapp.errors import ApiError
 
@@ -30,10 +31,11 @@ def reindex():
     sources = [s.strip() for s in current_app.config["SOURCES"].split(",") if s.strip()]
     with _only_one_reindex(index_dir):
         try:
-            items = tagged_items(sources)
-        except ParseError as err:
+            vocabularies = vocabularies_from(current_app.config["VOCABULARIES"] or None)
+            items = tagged_items(sources, vocabularies=vocabularies)
+        except (ParseError, VocabularyError) as err:
             raise ApiError(422, f"the sources could not be read, nothing was changed: {err}") from None
-        counts, manifest = IndexStore(index_dir).update(items, sources or ["bundled"])
+        counts, manifest = IndexStore(index_dir).update(items, sources or ["bundled"], vocabularies)
     log.info("admin reindex: %s -> %s", counts, manifest["version"])
     return jsonify({**dataclasses.asdict(counts), "version": manifest["version"],
                     "documents": manifest["documents"]})

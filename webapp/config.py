@@ -14,6 +14,10 @@ DEFAULTS = {
     "ADMIN_TOKEN": "",
     # Pages sources for the admin reindex, comma-separated (empty: bundled corpus).
     "SOURCES": "",
+    # The folder of vocabulary files the admin reindex tags items with
+    # (empty: the bundled ones). A running server always answers with the
+    # vocabularies kept in the index version it serves.
+    "VOCABULARIES": "",
     # flask-limiter limit for /api, and where it keeps its counters.
     "RATELIMIT_ENABLED": True,
     "RATELIMIT": "120 per minute",

@@ -7,7 +7,8 @@ from urllib.parse import urlencode
 
 from flask import current_app, request, url_for
 
-from indexer.search.request import FILTER_PARAMS, SearchRequest, parse_search_request
+from indexer.facets.registry import NAMES
+from indexer.search.request import SearchRequest, parse_search_request
 from indexer.search.engine import SearchIndex, search
 
 
@@ -23,8 +24,9 @@ def search_from_request(**overrides) -> tuple[SearchRequest, dict]:
     """Parse the query string, search, and add the URLs every rendering
     (HTML, JSON, Atom, CSV) links with: one result dict for all of them.
     `overrides` replace request fields (a feed is always newest first)."""
-    search_request = dataclasses.replace(parse_search_request(request_args()), **overrides)
-    result = search(current_index(), search_request)
+    index = current_index()
+    search_request = dataclasses.replace(parse_search_request(request_args(), index.vocabularies), **overrides)
+    result = search(index, search_request)
     decorate(result, search_request)
     return search_request, result
 
@@ -40,7 +42,7 @@ def query_params(search_request: SearchRequest, **changes) -> dict[str, object]:
         "page": search_request.page if search_request.page != 1 else None,
         "per_page": search_request.per_page if search_request.per_page != 10 else None,
     }
-    for name in FILTER_PARAMS:
+    for name in NAMES:
         params[name] = list(search_request.filters.get(name, ())) or None
     params.update(changes)
     if params.get("page") == 1:

@@ -1,4 +1,4 @@
-"""Jinja filters for dates and facet labels."""
+"""Jinja filters and globals for dates and facets."""
 
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ import datetime as dt
 
 from flask import Flask
 
-from indexer.search.engine import facet_label
+from indexer.facets.registry import FACETS
+from webapp.context import current_index
 
 
 def human_date(iso: str) -> str:
@@ -14,6 +15,12 @@ def human_date(iso: str) -> str:
     return f"{day.day} {day:%B %Y}"
 
 
+def facet_label(value: str, name: str) -> str:
+    """A facet value's label, from the vocabularies of the serving version."""
+    return current_index().label(name, value)
+
+
 def init_app(app: Flask) -> None:
     app.add_template_filter(human_date)
-    app.add_template_filter(lambda value, name: facet_label(name, value), "facet_label")
+    app.add_template_filter(facet_label)
+    app.add_template_global(FACETS, "facets")

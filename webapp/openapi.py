@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
+from indexer.facets.registry import FACETS, NAMES, Facet
 from indexer.search.request import DEFAULT_PER_PAGE, MAX_PAGE, MAX_PER_PAGE, MAX_QUERY_LENGTH, SORTS
-
-FACETS = ("theme", "programme", "country", "region", "year")
 
 
 def _ref(name: str) -> dict:
@@ -28,8 +27,9 @@ def _error_responses(*statuses: int) -> dict:
             for status in statuses}
 
 
-def _filter_param(name: str, description: str) -> dict:
-    return {"name": name, "in": "query", "required": False, "description": description,
+def _filter_param(facet: Facet) -> dict:
+    description = f"Only items with this {facet.title.lower()}: {facet.hint}; repeat for several (OR)."
+    return {"name": facet.name, "in": "query", "required": False, "description": description,
             "style": "form", "explode": True,
             "schema": {"type": "array", "items": {"type": "string", "maxLength": 200}}}
 
@@ -54,7 +54,7 @@ def openapi_document(server_url: str) -> dict:
     result = {
         "type": "object",
         "required": ["id", "title", "date_start", "date_end", "url", "api_url", "snippet",
-                     "themes", "programmes", "countries", "regions", "score"],
+                     "themes", "programmes", "countries", "regions", "organisations", "score"],
         "properties": {
             "id": {"type": "string"},
             "title": {"type": "string"},
@@ -69,6 +69,7 @@ def openapi_document(server_url: str) -> dict:
             "programmes": {"type": "array", "items": _ref("FacetValue")},
             "countries": {"type": "array", "items": _ref("Country")},
             "regions": {"type": "array", "items": _ref("FacetValue")},
+            "organisations": {"type": "array", "items": _ref("FacetValue")},
             "source": _nullable({"type": "string"}),
             "score": _nullable({"type": "number"}),
         },
@@ -77,8 +78,8 @@ def openapi_document(server_url: str) -> dict:
                    "properties": {"value": {"type": "string"}, "label": {"type": "string"},
                                   "count": {"type": "integer", "minimum": 0},
                                   "selected": {"type": "boolean"}}}
-    facets = {"type": "object", "required": list(FACETS),
-              "properties": {name: {"type": "array", "items": _ref("FacetCount")} for name in FACETS}}
+    facets = {"type": "object", "required": list(NAMES),
+              "properties": {name: {"type": "array", "items": _ref("FacetCount")} for name in NAMES}}
     search_response = {
         "type": "object",
         "required": ["query", "total", "page", "per_page", "pages", "results", "facets",
@@ -117,7 +118,7 @@ def openapi_document(server_url: str) -> dict:
     item = {
         "type": "object",
         "required": ["id", "title", "date_start", "date_end", "date_raw", "body", "themes",
-                     "programmes", "countries", "regions", "links", "related"],
+                     "programmes", "countries", "regions", "organisations", "links", "related"],
         "properties": {
             "id": {"type": "string"}, "title": {"type": "string"},
             "date_start": {"type": "string", "format": "date"},
@@ -134,7 +135,7 @@ def openapi_document(server_url: str) -> dict:
             "programmes": {"type": "array", "items": _ref("FacetValue")},
             "countries": {"type": "array", "items": _ref("Country")},
             "regions": {"type": "array", "items": _ref("FacetValue")},
-            "bodies": {"type": "array", "items": {"type": "string"}},
+            "organisations": {"type": "array", "items": _ref("FacetValue")},
             "content_hash": {"type": "string"},
             "url": {"type": "string"},
             "related": {"type": "array", "items": _ref("ItemSummary")},
@@ -147,13 +148,10 @@ def openapi_document(server_url: str) -> dict:
 
     search_parameters = [
         {"name": "q", "in": "query", "required": False,
-         "description": "Words, \"phrases\", AND/OR/NOT, -word, and title:/country:/theme:/programme:/region:/year: prefixes.",
+         "description": "Words, \"phrases\", AND/OR/NOT, -word, and "
+                        + "/".join(f"{name}:" for name in ("title", *NAMES)) + " prefixes.",
          "schema": {"type": "string", "maxLength": MAX_QUERY_LENGTH}},
-        _filter_param("theme", "Theme label; repeat for several (OR)."),
-        _filter_param("programme", "Programme slug, name or acronym; repeat for several (OR)."),
-        _filter_param("country", "ISO 3166-1 code or country name; repeat for several (OR)."),
-        _filter_param("region", "Region slug or name; repeat for several (OR)."),
-        _filter_param("year", "Four-digit year; repeat for several (OR)."),
+        *(_filter_param(facet) for facet in FACETS),
         {"name": "from", "in": "query", "required": False,
          "description": "Items whose dates end on or after this: YYYY, YYYY-MM or YYYY-MM-DD.",
          "schema": {"type": "string", "pattern": r"^\d{4}(-\d{1,2}(-\d{1,2})?)?$"}},

@@ -7,6 +7,7 @@ import io
 
 from flask import Blueprint, Response, abort, current_app, jsonify, render_template
 
+from indexer.facets.registry import FACETS
 from indexer.search.engine import get_item
 from webapp import histogram
 from webapp.context import add_facet_links, current_index, query_params, search_from_request
@@ -50,15 +51,12 @@ def csv_export():
     _, result = search_from_request(page=1, per_page=cap)
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(["id", "date_start", "date_end", "title", "themes", "programmes",
-                     "countries", "regions", "url"])
+    listed = [facet for facet in FACETS if facet.item_key]
+    writer.writerow(["id", "date_start", "date_end", "title", *(facet.item_key for facet in listed), "url"])
     for row in result["results"]:
-        writer.writerow([row["id"], row["date_start"], row["date_end"], _csv_safe(row["title"]),
-                         "; ".join(row["themes"]),
-                         "; ".join(p["name"] for p in row["programmes"]),
-                         "; ".join(c["code"] for c in row["countries"]),
-                         "; ".join(r["name"] for r in row["regions"]),
-                         row["url"]])
+        tags = ["; ".join(value if facet.export_values else label for value, label, _ in facet.tags(row))
+                for facet in listed]
+        writer.writerow([row["id"], row["date_start"], row["date_end"], _csv_safe(row["title"]), *tags, row["url"]])
     response = Response(out.getvalue(), mimetype="text/csv")
     response.headers["Content-Disposition"] = 'attachment; filename="newsearch.csv"'
     # The export is capped; these say by how much, for scripts and people alike.

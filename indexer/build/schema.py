@@ -19,26 +19,25 @@ from whoosh.analysis.acore import Token
 from whoosh.lang.porter import stem
 from whoosh.support.charset import accent_map
 
+from indexer.facets.registry import FACETS
+from indexer.facets.text import spelling_variants
 from indexer.model import NewsItem
 
-# Field names, used by the builder and the search code alike.
+# Field names, used by the builder and the search code alike. Each facet
+# has a field of its own name (and a `<name>_primary` field if it has
+# primary values), from the registry.
 ID = "id"
 TITLE = "title"
 BODY = "body"
 DATE_START = "date_start"
 DATE_END = "date_end"
-YEAR = "year"
-THEME = "theme"
-PROGRAMME = "programme"
-COUNTRY = "country"
-COUNTRY_PRIMARY = "country_primary"
-REGION = "region"
 SOURCE = "source"
 CREDIT = "credit"
 CONTENT_HASH = "content_hash"
 DATA = "data"
 
-FACET_FIELDS = (THEME, PROGRAMME, COUNTRY, REGION, YEAR)
+FACET_FIELDS = tuple(facet.name for facet in FACETS)
+PRIMARY_FIELDS = tuple(facet.primary_field for facet in FACETS if facet.primary_field)
 
 # A token is a word, or a dotted acronym kept whole (GLO.ACT, U.S.) so that
 # it can be searched exactly as it is written.
@@ -48,13 +47,8 @@ TOKEN = re.compile(r"\w+(?:\.\w+)*")
 @functools.cache
 def spelling_map() -> dict[str, str]:
     """British form -> American form, with regular inflections derived."""
-    text = resources.files("indexer").joinpath("data/spelling_variants.txt").read_text("utf-8")
     mapping: dict[str, str] = {}
-    for line in text.splitlines():
-        line = line.split("#", 1)[0].strip()
-        if not line:
-            continue
-        british, american = line.split()
+    for british, american in spelling_variants():
         for b, a in zip(_inflections(british), _inflections(american)):
             if b != a:
                 mapping[b] = a
@@ -158,14 +152,10 @@ def build_schema() -> fields.Schema:
         date_start=fields.DATETIME(sortable=True),
         date_end=fields.DATETIME(sortable=True),
         # Facets are exact machine values (a theme label contains spaces, so
-        # values are comma-separated), not analysed text.
-        year=fields.KEYWORD(commas=True),
-        theme=fields.KEYWORD(commas=True),
-        programme=fields.KEYWORD(commas=True),
-        country=fields.KEYWORD(commas=True),
-        # Only the countries an item is about: the facet-match ranking boost.
-        country_primary=fields.KEYWORD(commas=True),
-        region=fields.KEYWORD(commas=True),
+        # values are comma-separated), not analysed text; a facet's primary
+        # values (the countries an item is about) are what a query naming
+        # one lifts.
+        **{name: fields.KEYWORD(commas=True) for name in FACET_FIELDS + PRIMARY_FIELDS},
         # Publisher and credit are searchable as words, e.g. `source:vienna`.
         source=fields.TEXT(analyzer=analyzer, phrase=False),
         credit=fields.TEXT(analyzer=analyzer, phrase=False),
@@ -180,24 +170,22 @@ def build_schema() -> fields.Schema:
 def item_to_document(item: NewsItem) -> dict:
     """The Whoosh document for an item; pure, so a rebuild and an update of
     the same item write the same document."""
-    years = range(item.date_start.year, item.date_end.year + 1)
-    return {
+    document = {
         ID: item.id,
         TITLE: item.title,
         BODY: item.body,
         DATE_START: _as_datetime(item.date_start),
         DATE_END: _as_datetime(item.date_end),
-        YEAR: ",".join(str(y) for y in years),
-        THEME: ",".join(item.themes),
-        PROGRAMME: ",".join(p.value for p in item.programmes),
-        COUNTRY: ",".join(c.code for c in item.countries),
-        COUNTRY_PRIMARY: ",".join(c.code for c in item.countries if c.role == "primary"),
-        REGION: ",".join(r.value for r in item.regions),
         SOURCE: item.source or "",
         CREDIT: item.image_credit or "",
         CONTENT_HASH: item.content_hash,
         DATA: json.dumps(item.to_dict(), ensure_ascii=False),
     }
+    for facet in FACETS:
+        document[facet.name] = ",".join(facet.values_of(item))
+        if facet.primary_of and facet.primary_field:
+            document[facet.primary_field] = ",".join(facet.primary_of(item))
+    return document
 
 
 def _as_datetime(day: dt.date) -> dt.datetime:

@@ -4,7 +4,10 @@ Layout of the index directory::
 
     index/
       current -> v-20191210T120000Z-1234    symlink to the serving version
-      v-.../                                a complete Whoosh index + manifest.json
+      v-.../                                a complete Whoosh index, manifest.json,
+                                            words.json (for "did you mean") and
+                                            vocabularies/ (the editors' data files
+                                            the version was built with)
       .write.lock                           held by whoever builds or updates
 
 A build or an update never writes into the serving version: it writes a new
@@ -31,15 +34,17 @@ from pathlib import Path
 import whoosh
 import whoosh.index
 
-from indexer.model import NewsItem
 from indexer.build.schema import CONTENT_HASH, ID, build_schema, item_to_document
-from indexer.search.spelling import VOCABULARY_FILE, Vocabulary
+from indexer.build.words import WORDS_FILE, write_words
 from indexer.build.writer import write_new_index
+from indexer.facets.vocabulary import Vocabularies
+from indexer.model import NewsItem
 
 log = logging.getLogger(__name__)
 
 CURRENT = "current"
 MANIFEST = "manifest.json"
+VOCABULARIES = "vocabularies"
 LOCK_FILE = ".write.lock"
 VERSION_PREFIX = "v-"
 # Bumped when the schema or the document function changes in a way that
@@ -114,6 +119,12 @@ class IndexStore:
             raise IndexMissing(f"no index in {self.root}; run `newsearch build` first")
         return json.loads((self.version_path(version) / MANIFEST).read_text("utf-8"))
 
+    def vocabularies(self, version: str) -> Vocabularies:
+        """The vocabularies a version was built with (the bundled ones for a
+        version written before versions kept them)."""
+        folder = self.version_path(version) / VOCABULARIES
+        return Vocabularies(folder) if folder.is_dir() else Vocabularies.bundled()
+
     def exists(self) -> bool:
         return self.current_version() is not None
 
@@ -149,26 +160,35 @@ class IndexStore:
         sources: Sequence[str] = (),
         progress: ProgressCallback | None = None,
         processes: int = 1,
+        vocabularies: Vocabularies | None = None,
     ) -> dict:
-        """Write a complete new version from `items`, in up to `processes`
+        """Write a complete new version from `items` (tagged with
+        `vocabularies`, by default the bundled ones), in up to `processes`
         processes, and swap it in."""
         with self.write_lock():
-            return self._build_locked(items, sources, progress, processes)
+            return self._build_locked(items, sources, progress, processes, vocabularies or Vocabularies.bundled())
 
-    def update(self, items: Sequence[NewsItem], sources: Sequence[str] = ()) -> tuple[UpdateCounts, dict]:
+    def update(self, items: Sequence[NewsItem], sources: Sequence[str] = (),
+               vocabularies: Vocabularies | None = None) -> tuple[UpdateCounts, dict]:
         """Apply only the differences between `items` and the serving index:
         new ids are added, ids whose content hash changed are replaced, ids
         no longer in `items` are removed. Builds from scratch if there is no
-        index yet, or one of an older format."""
+        index yet, one of an older format, or one built with other
+        vocabularies (every item's facets may have changed)."""
+        vocabularies = vocabularies or Vocabularies.bundled()
         with self.write_lock():
             current = self.current_version()
-            if current is not None and self.manifest(current).get("format") == FORMAT:
-                return self._update_locked(current, items, sources)
-            manifest = self._build_locked(items, sources, None, processes=1)
+            if current is not None and self._can_update(current, vocabularies):
+                return self._update_locked(current, items, sources, vocabularies)
+            manifest = self._build_locked(items, sources, None, 1, vocabularies)
             return UpdateCounts(added=manifest["documents"], changed=0, removed=0, unchanged=0), manifest
 
+    def _can_update(self, version: str, vocabularies: Vocabularies) -> bool:
+        manifest = self.manifest(version)
+        return manifest.get("format") == FORMAT and manifest.get("vocabularies") == vocabularies.digest
+
     def _build_locked(self, items: Sequence[NewsItem], sources: Sequence[str],
-                      progress: ProgressCallback | None, processes: int) -> dict:
+                      progress: ProgressCallback | None, processes: int, vocabularies: Vocabularies) -> dict:
         self._remove_abandoned_versions()
         version, path = self._new_version_dir()
         index = whoosh.index.create_in(str(path), build_schema())
@@ -177,11 +197,12 @@ class IndexStore:
         except BaseException:
             shutil.rmtree(path, ignore_errors=True)
             raise
-        manifest = self._finish_version(version, index, sources, items)
+        manifest = self._finish_version(version, index, sources, items, vocabularies)
         log.info("built index %s: %d documents", version, manifest["documents"])
         return manifest
 
-    def _update_locked(self, current: str, items: Sequence[NewsItem], sources: Sequence[str]):
+    def _update_locked(self, current: str, items: Sequence[NewsItem], sources: Sequence[str],
+                       vocabularies: Vocabularies) -> tuple[UpdateCounts, dict]:
         self._remove_abandoned_versions()
         _, live = self.open(current)
         with live.searcher() as searcher:
@@ -212,7 +233,7 @@ class IndexStore:
             writer.cancel()
             shutil.rmtree(path, ignore_errors=True)
             raise
-        manifest = self._finish_version(version, index, sources, items)
+        manifest = self._finish_version(version, index, sources, items, vocabularies)
         log.info("updated index %s -> %s: %s", current, version, counts)
         return counts, manifest
 
@@ -224,15 +245,17 @@ class IndexStore:
         return version, path
 
     def _finish_version(self, version: str, index: whoosh.index.Index, sources: Sequence[str],
-                        items: Sequence[NewsItem]) -> dict:
+                        items: Sequence[NewsItem], vocabularies: Vocabularies) -> dict:
         path = self.version_path(version)
-        Vocabulary.of_items(items).write(path)
+        write_words(items, path)
+        vocabularies.copy_to(path / VOCABULARIES)
         manifest = {
             "version": version,
             "format": FORMAT,
             "built_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
             "documents": index.doc_count(),
             "sources": list(sources),
+            "vocabularies": vocabularies.digest,
             "whoosh": whoosh.versionstring(),
         }
         _write_durably(path / MANIFEST, json.dumps(manifest, indent=2) + "\n")
@@ -270,7 +293,7 @@ def _link_tree(source: Path, target: Path) -> None:
     """Whoosh never rewrites a segment file once written, so an update can
     start from hard links to the serving version's files instead of copies."""
     for entry in source.iterdir():
-        if entry.name in (MANIFEST, VOCABULARY_FILE) or "LOCK" in entry.name.upper():
+        if entry.name in (MANIFEST, WORDS_FILE, VOCABULARIES) or "LOCK" in entry.name.upper():
             continue
         os.link(entry, target / entry.name)
 
@@ -284,7 +307,9 @@ def _write_durably(path: Path, text: str) -> None:
 
 def _fsync_tree(path: Path) -> None:
     for entry in path.iterdir():
-        if entry.is_file():
+        if entry.is_dir():
+            _fsync_tree(entry)
+        elif entry.is_file():
             fd = os.open(entry, os.O_RDONLY)
             try:
                 os.fsync(fd)

@@ -14,7 +14,8 @@ import re
 import pycountry
 
 from indexer.facets.sections import BOILERPLATE, TITLE, ItemText
-from indexer.facets.text import Found, Phrase, PhraseMatcher, fold, load_data, normalise_phrase, word_pattern
+from indexer.facets.text import Found, Phrase, PhraseMatcher, fold, normalise_phrase, word_pattern
+from indexer.facets.vocabulary import Vocabularies, VocabularyError
 from indexer.model import Country
 
 PRIMARY, MENTIONED = "primary", "mentioned"
@@ -74,8 +75,8 @@ class _Roles:
 
 def find_countries(text: ItemText) -> tuple[Country, ...]:
     """Countries in the item, primary first, then by evidence."""
-    roles = _roles()
-    vocabulary = _vocabulary()
+    roles = _roles(text.vocabularies)
+    vocabulary = _vocabulary(text.vocabularies)
     evidence: dict[str, float] = collections.defaultdict(float)
     first_seen: dict[str, int] = {}
     named: set[str] = set()  # see _names_its_country
@@ -110,8 +111,8 @@ def find_mentions(text: ItemText) -> list[Mention]:
     """Every mention of a country, without the traps: people called Chad,
     units of other organisations, treaties named after cities, cities of
     events yet to come, cities that are only the seat of someone's office."""
-    vocabulary = _vocabulary()
-    future = _roles().future_cues
+    vocabulary = _vocabulary(text.vocabularies)
+    future = _roles(text.vocabularies).future_cues
     mentions = []
     for found in vocabulary.matcher.find(text.text):
         if found.key == _NOT_A_COUNTRY:
@@ -131,7 +132,7 @@ def find_mentions(text: ItemText) -> list[Mention]:
 
 def _weigh(text: ItemText, mentions: list[Mention]) -> list[tuple[Mention, float]]:
     """Each mention with its evidence that the country is a subject."""
-    roles = _roles()
+    roles = _roles(text.vocabularies)
     sentences = [text.sentence_at(m.start) for m in mentions]
     countries_in_sentence: dict[tuple[int, int], set[str]] = collections.defaultdict(set)
     for mention, sentence in zip(mentions, sentences):
@@ -173,10 +174,10 @@ def _cued_subjects(text: str, mentions: list[Mention], sentences: list[tuple[int
     return cued
 
 
-def country_code(typed: str) -> str | None:
+def country_code(vocabularies: Vocabularies, typed: str) -> str | None:
     """The alpha-3 code for a name, an alias or an adjective in any case, or
     for an ISO alpha-2 or alpha-3 code."""
-    vocabulary = _vocabulary()
+    vocabulary = _vocabulary(vocabularies)
     typed = normalise_phrase(typed)
     code = vocabulary.codes_by_name.get(typed.casefold())
     if code is None and re.fullmatch(r"[A-Za-z]{2,3}", typed):
@@ -184,8 +185,8 @@ def country_code(typed: str) -> str | None:
     return code
 
 
-def country_name(code: str) -> str | None:
-    return _vocabulary().names.get(code.upper())
+def country_name(vocabularies: Vocabularies, code: str) -> str | None:
+    return _vocabulary(vocabularies).names.get(code.upper())
 
 
 def _is_person(text: str, found: Found, vocabulary: _Vocabulary) -> bool:
@@ -209,9 +210,9 @@ def _is_office_seat(text: str, found: Found, vocabulary: _Vocabulary) -> bool:
     return bool(vocabulary.seat_before.search(before) or vocabulary.seat_after.match(text, found.end))
 
 
-@functools.cache
-def _vocabulary() -> _Vocabulary:
-    data = load_data("country_aliases.toml")
+@functools.lru_cache(maxsize=4)
+def _vocabulary(vocabularies: Vocabularies) -> _Vocabulary:
+    data = vocabularies.toml("country_aliases.toml")
     names: dict[str, str] = {}
     codes_by_iso_code: dict[str, str] = {}
     phrases: list[Phrase] = []
@@ -226,7 +227,7 @@ def _vocabulary() -> _Vocabulary:
         codes_by_iso_code[code] = code
     for code, entry in data["countries"].items():
         if code not in names:
-            raise ValueError(f"country_aliases.toml: {code} is not an ISO 3166-1 alpha-3 code")
+            raise VocabularyError(f"country_aliases.toml: {code} is not an ISO 3166-1 alpha-3 code")
         names[code] = entry.get("name", names[code])
         for kind, key in ((NAME, "names"), (DEMONYM, "demonyms"), (CITY, "cities"), (VENUE, "venues")):
             phrases += [Phrase(text, f"{kind}:{code}", exact_case=True) for text in entry.get(key, [])]
@@ -284,9 +285,9 @@ def _plurals(phrases: list[Phrase]) -> list[Phrase]:
     ]
 
 
-@functools.cache
-def _roles() -> _Roles:
-    data = load_data("country_roles.toml")
+@functools.lru_cache(maxsize=4)
+def _roles(vocabularies: Vocabularies) -> _Roles:
+    data = vocabularies.toml("country_roles.toml")
     return _Roles(
         where=data["where"],
         what=data["what"],

@@ -1,27 +1,56 @@
-"""Agencies, coordination groups and institutions an item names.
+"""Organisations an item names: agencies, coordination groups and institutions.
 
 They are kept apart from countries and programmes: ICAT, ICCWC, WCO, IOM or
 EUROPOL run or join programmes but are none. The list is
-`data/bodies.toml`.
+`data/organisations.toml`.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 
 from indexer.facets.sections import ItemText
-from indexer.facets.text import PhraseMatcher, acronym_phrases, load_data, name_phrases
+from indexer.facets.text import PhraseMatcher, acronym_phrases, fold, name_phrases
+from indexer.facets.vocabulary import Vocabularies, VocabularyError
+from indexer.model import FacetValue
 
 
-def find_bodies(text: ItemText) -> tuple[str, ...]:
-    """Names of the bodies in the item, in the order first named."""
-    return tuple(dict.fromkeys(found.key for found in _matcher().find(text.text)))
+@dataclasses.dataclass(frozen=True)
+class _Organisations:
+    names: dict[str, str]  # slug -> name
+    matcher: PhraseMatcher  # keys: slugs
+    slugs_by_name: dict[str, str]  # folded slug, name, alias or acronym -> slug
 
 
-@functools.cache
-def _matcher() -> PhraseMatcher:
+def find_organisations(text: ItemText) -> tuple[FacetValue, ...]:
+    """The organisations in the item, in the order first named."""
+    found = _organisations(text.vocabularies)
+    slugs = dict.fromkeys(match.key for match in found.matcher.find(text.text))
+    return tuple(FacetValue(slug, found.names[slug]) for slug in slugs)
+
+
+def organisation_slug(vocabularies: Vocabularies, typed: str) -> str | None:
+    """The slug for a slug, a name, an alias or an acronym, in any case."""
+    return _organisations(vocabularies).slugs_by_name.get(fold(typed))
+
+
+def organisation_name(vocabularies: Vocabularies, slug: str) -> str | None:
+    return _organisations(vocabularies).names.get(slug)
+
+
+@functools.lru_cache(maxsize=4)
+def _organisations(vocabularies: Vocabularies) -> _Organisations:
+    names: dict[str, str] = {}
     phrases = []
-    for body in load_data("bodies.toml")["body"]:
-        phrases += name_phrases(body.get("aliases", ()), body["name"])
-        phrases += [p for acronym in body.get("acronyms", ()) for p in acronym_phrases(acronym, body["name"])]
-    return PhraseMatcher(phrases)
+    slugs_by_name: dict[str, str] = {}
+    for slug, entry in vocabularies.toml("organisations.toml").items():
+        names[slug] = entry["name"]
+        own = name_phrases([entry["name"], *entry.get("aliases", ())], slug)
+        own += [p for acronym in entry.get("acronyms", ()) for p in acronym_phrases(acronym, slug)]
+        phrases += own
+        for name in [slug, *(phrase.text for phrase in own)]:
+            known = slugs_by_name.setdefault(fold(name), slug)
+            if known != slug:
+                raise VocabularyError(f"organisations.toml: {name!r} names both {known} and {slug}")
+    return _Organisations(names, PhraseMatcher(phrases), slugs_by_name)

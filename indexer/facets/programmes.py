@@ -12,8 +12,9 @@ import functools
 import re
 
 from indexer.facets.sections import SECTIONS, ItemText
-from indexer.facets.text import Found, PhraseMatcher, acronym_phrases, fold, load_data, name_phrases
+from indexer.facets.text import Found, PhraseMatcher, acronym_phrases, fold, name_phrases
 from indexer.facets.themes import theme_labels
+from indexer.facets.vocabulary import Vocabularies, VocabularyError
 from indexer.model import FacetValue
 
 TYPES = ("programme", "project", "initiative", "campaign", "fund")
@@ -52,7 +53,7 @@ def find_programmes(text: ItemText) -> list[tuple[Programme, list[Found]]]:
     """The programmes named in an item with their mentions, those in the
     title and lead first. A bare parent mention counts for its named
     variant (see `variant_of`)."""
-    registry = _registry()
+    registry = _registry(text.vocabularies)
     found = registry.matcher.find(text.text)
     found += _elliptic_mentions(text.text, found, registry)
     mentions: dict[str, list[Found]] = {}
@@ -71,13 +72,18 @@ def find_programmes(text: ItemText) -> list[tuple[Programme, list[Found]]]:
     return [(registry.programmes[slug], mentions[slug]) for slug in sorted(mentions, key=rank)]
 
 
-def programme(slug: str) -> Programme | None:
-    return _registry().programmes.get(slug)
+def programme(vocabularies: Vocabularies, slug: str) -> Programme | None:
+    return _registry(vocabularies).programmes.get(slug)
 
 
-def programme_slug(typed: str) -> str | None:
+def programme_slug(vocabularies: Vocabularies, typed: str) -> str | None:
     """The slug for a slug, a name, an alias or an acronym, in any case."""
-    return _registry().slugs_by_name.get(fold(typed))
+    return _registry(vocabularies).slugs_by_name.get(fold(typed))
+
+
+def programme_name(vocabularies: Vocabularies, slug: str) -> str | None:
+    found = programme(vocabularies, slug)
+    return found.name if found else None
 
 
 def _elliptic_mentions(text: str, found: list[Found], registry: _Registry) -> list[Found]:
@@ -98,12 +104,12 @@ def _elliptic_mentions(text: str, found: list[Found], registry: _Registry) -> li
     return extra
 
 
-@functools.cache
-def _registry() -> _Registry:
+@functools.lru_cache(maxsize=4)
+def _registry(vocabularies: Vocabularies) -> _Registry:
     programmes: dict[str, Programme] = {}
     phrases = []
     slugs_by_name: dict[str, str] = {}
-    for slug, entry in load_data("programmes.toml").items():
+    for slug, entry in vocabularies.toml("programmes.toml").items():
         programmes[slug] = Programme(
             slug=slug,
             name=entry["name"],
@@ -119,20 +125,19 @@ def _registry() -> _Registry:
         for name in [slug, *(phrase.text for phrase in own)]:
             known = slugs_by_name.setdefault(fold(name), slug)
             if known != slug:
-                raise ValueError(f"programmes.toml: {name!r} names both {known} and {slug}")
-    _check_links(programmes)
+                raise VocabularyError(f"programmes.toml: {name!r} names both {known} and {slug}")
+    _check_links(programmes, theme_labels(vocabularies))
     return _Registry(programmes, PhraseMatcher(phrases), slugs_by_name)
 
 
-def _check_links(programmes: dict[str, Programme]) -> None:
+def _check_links(programmes: dict[str, Programme], labels: tuple[str, ...]) -> None:
     """Catch editing mistakes in the registry when it is loaded."""
-    labels = set(theme_labels())
     for p in programmes.values():
         if p.type not in TYPES:
-            raise ValueError(f"programmes.toml: {p.slug} has type {p.type!r}; use one of {', '.join(TYPES)}")
+            raise VocabularyError(f"programmes.toml: {p.slug} has type {p.type!r}; use one of {', '.join(TYPES)}")
         for parent in (p.variant_of, p.part_of):
             if parent is not None and parent not in programmes:
-                raise ValueError(f"programmes.toml: {p.slug} refers to unknown programme {parent!r}")
+                raise VocabularyError(f"programmes.toml: {p.slug} refers to unknown programme {parent!r}")
         for theme in p.themes:
             if theme not in labels:
-                raise ValueError(f"programmes.toml: {p.slug} has unknown theme {theme!r}")
+                raise VocabularyError(f"programmes.toml: {p.slug} has unknown theme {theme!r}")

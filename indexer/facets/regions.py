@@ -11,7 +11,8 @@ import re
 
 from indexer.facets.countries import PRIMARY
 from indexer.facets.sections import BOILERPLATE, SECTIONS, ItemText
-from indexer.facets.text import Phrase, PhraseMatcher, fold, load_data
+from indexer.facets.text import Phrase, PhraseMatcher, fold
+from indexer.facets.vocabulary import Vocabularies
 from indexer.model import Country, FacetValue, slugify
 
 _NOT_A_REGION = "-"
@@ -30,7 +31,7 @@ class _Regions:
 def find_regions(text: ItemText, countries: tuple[Country, ...]) -> tuple[FacetValue, ...]:
     """Regions named outside boilerplate and outside the names of offices,
     the most prominent first, then the M49 areas of the primary countries."""
-    regions = _regions()
+    regions = _regions(text.vocabularies)
     rank: dict[str, tuple[int, int]] = {}  # slug -> (best section, first mention)
     offices = [match.span() for match in regions.office_name.finditer(text.text)]
     for found in regions.matcher.find(text.text):
@@ -47,19 +48,19 @@ def find_regions(text: ItemText, countries: tuple[Country, ...]) -> tuple[FacetV
     return tuple(FacetValue(slug, regions.names[slug]) for slug in dict.fromkeys(slugs))
 
 
-def region_slug(typed: str) -> str | None:
+def region_slug(vocabularies: Vocabularies, typed: str) -> str | None:
     """The slug for a region's slug, name or alias, in any case."""
-    return _regions().slugs_by_name.get(fold(typed))
+    return _regions(vocabularies).slugs_by_name.get(fold(typed))
 
 
-def region_name(slug: str) -> str | None:
-    return _regions().names.get(slug)
+def region_name(vocabularies: Vocabularies, slug: str) -> str | None:
+    return _regions(vocabularies).names.get(slug)
 
 
-@functools.cache
-def _regions() -> _Regions:
-    data = load_data("regions.toml")
-    m49 = load_data("m49.toml")
+@functools.lru_cache(maxsize=4)
+def _regions(vocabularies: Vocabularies) -> _Regions:
+    data = vocabularies.toml("regions.toml")
+    m49 = vocabularies.toml("m49.toml")
     names: dict[str, str] = {}
     slug_by_area: dict[str, str] = {}
     phrases = [Phrase(text, _NOT_A_REGION, exact_case=True) for text in data["not_regions"]["phrases"]]

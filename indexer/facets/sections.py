@@ -18,7 +18,7 @@ import math
 import re
 from collections.abc import Iterable
 
-from indexer.facets.text import load_data
+from indexer.facets.vocabulary import Vocabularies
 from indexer.model import NewsItem
 
 # Sections of an item, from the strongest evidence to the weakest.
@@ -38,10 +38,12 @@ class Section:
 class ItemText:
     """An item's title and paragraphs joined by blank lines, with sections."""
 
-    def __init__(self, title: str, paragraphs: list[str]):
+    def __init__(self, title: str, paragraphs: list[str], vocabularies: Vocabularies | None = None):
+        # The vocabularies every facet of this text is found with.
+        self.vocabularies = vocabularies or Vocabularies.bundled()
         parts = [title.strip()] + [p.strip() for p in paragraphs]
         kinds = [TITLE] + [LEAD] * bool(paragraphs) + [BODY] * max(len(paragraphs) - 1, 0)
-        for index in boilerplate_paragraphs(paragraphs):
+        for index in boilerplate_paragraphs(paragraphs, self.vocabularies):
             kinds[index + 1] = BOILERPLATE
         self.text = "\n\n".join(parts)
         self.sections: list[Section] = []
@@ -54,8 +56,8 @@ class ItemText:
         self._sentence_bounds: dict[int, list[int]] = {}  # by section, computed when first asked
 
     @classmethod
-    def of(cls, item: NewsItem) -> ItemText:
-        return cls(item.title, item.paragraphs)
+    def of(cls, item: NewsItem, vocabularies: Vocabularies | None = None) -> ItemText:
+        return cls(item.title, item.paragraphs, vocabularies)
 
     def masked(self, spans: Iterable[tuple[int, int]]) -> ItemText:
         """The same text with some spans blanked out; offsets, sections and
@@ -82,13 +84,13 @@ class ItemText:
         return bounds[at - 1], bounds[at]
 
 
-def boilerplate_paragraphs(paragraphs: list[str]) -> set[int]:
+def boilerplate_paragraphs(paragraphs: list[str], vocabularies: Vocabularies) -> set[int]:
     """Indexes of paragraphs that describe a project in stock words or point
     elsewhere ("X is a four-year joint initiative …", "Further information"),
     as listed in `data/boilerplate.toml`. The lead paragraph never is; short
     lines that are no sentences count in the run at the end of the item
     (link lists)."""
-    rules = _boilerplate_rules()
+    rules = _boilerplate_rules(vocabularies)
     found = {
         index for index, paragraph in enumerate(paragraphs)
         if index > 0 and any(len(paragraph) <= max_chars and pattern.search(paragraph)
@@ -113,10 +115,10 @@ class _BoilerplateRules:
     trailing_max_chars: int
 
 
-@functools.cache
-def _boilerplate_rules() -> _BoilerplateRules:
+@functools.lru_cache(maxsize=4)
+def _boilerplate_rules(vocabularies: Vocabularies) -> _BoilerplateRules:
     """The rules as one regex per length limit (most have none)."""
-    data = load_data("boilerplate.toml")
+    data = vocabularies.toml("boilerplate.toml")
     by_limit: dict[float, list[str]] = collections.defaultdict(list)
     for rule in data["rule"]:
         by_limit[rule.get("max_chars", math.inf)].append(f"(?:{rule['pattern']})")

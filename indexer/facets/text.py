@@ -10,8 +10,7 @@ inside a word (`Niger` does not fire inside `Nigeria`, `Oman` inside
 `Romania`). At one position the longest phrase wins, so `Gulf of Guinea`
 hides `Guinea` and `Papua New Guinea` is not `Guinea`.
 
-The vocabularies themselves are TOML files in `indexer/data/`, read with
-`load_data` when first needed.
+The vocabularies themselves are TOML files (see `vocabulary.py`).
 """
 
 from __future__ import annotations
@@ -182,20 +181,22 @@ def _inflect(base: str, suffix: str) -> str:
 
 
 @functools.cache
-def _spelling_pairs() -> dict[str, tuple[str, str]]:
-    pairs: dict[str, tuple[str, str]] = {}
+def spelling_variants() -> tuple[tuple[str, str], ...]:
+    """The (British, American) pairs of `data/spelling_variants.txt`. They
+    are the language of the index as much as of the facets: search
+    analysis reads them too, so they change with the code, not with the
+    editors' vocabularies."""
     text = resources.files("indexer").joinpath("data/spelling_variants.txt").read_text("utf-8")
-    for line in text.splitlines():
-        words = line.split()
-        if len(words) == 2 and not line.startswith("#"):
-            pairs[words[0]] = pairs[words[1]] = (words[0], words[1])
-    return pairs
+    lines = (line.split("#", 1)[0].split() for line in text.splitlines())
+    return tuple((words[0], words[1]) for words in lines if len(words) == 2)
 
 
 @functools.cache
-def load_data(name: str) -> dict[str, Any]:
-    """A TOML file from `indexer/data/`, read once."""
-    return tomllib.loads(resources.files("indexer").joinpath(f"data/{name}").read_text("utf-8"))
+def _spelling_pairs() -> dict[str, tuple[str, str]]:
+    pairs: dict[str, tuple[str, str]] = {}
+    for british, american in spelling_variants():
+        pairs[british] = pairs[american] = (british, american)
+    return pairs
 
 
 def word_pattern(words: Iterable[str]) -> re.Pattern[str]:

@@ -13,7 +13,8 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from indexer.facets.sections import ItemText
-from indexer.facets.text import Found, Phrase, PhraseMatcher, fold, load_data, spelling_forms
+from indexer.facets.text import Found, Phrase, PhraseMatcher, fold, spelling_forms
+from indexer.facets.vocabulary import Vocabularies, VocabularyError
 
 if TYPE_CHECKING:  # programmes imports this module, to check its themes against the taxonomy
     from indexer.facets.programmes import Programme
@@ -36,22 +37,22 @@ class _Rules:
     programme_weight: float
 
 
-def theme_labels() -> tuple[str, ...]:
+def theme_labels(vocabularies: Vocabularies) -> tuple[str, ...]:
     """The taxonomy, in display order."""
-    return _rules().labels
+    return _rules(vocabularies).labels
 
 
-def theme_label(typed: str) -> str | None:
+def theme_label(vocabularies: Vocabularies, typed: str) -> str | None:
     """The label for a label typed in any case, or as a slug
     (`human-trafficking`)."""
-    return _labels_by_form().get(fold(typed))
+    return _labels_by_form(vocabularies).get(fold(typed))
 
 
 def assign_themes(text: ItemText, programmes: Sequence[tuple[Programme, list[Found]]]) -> tuple[str, ...]:
     """1 to `max_themes` themes, the best supported first. The text should
     have the programme names masked (their words count through the
     programmes' themes)."""
-    rules = _rules()
+    rules = _rules(text.vocabularies)
     scores = theme_scores(text, programmes)
     # Ties go to a programme's first themes (its registry order), then to
     # the taxonomy order.
@@ -73,7 +74,7 @@ def assign_themes(text: ItemText, programmes: Sequence[tuple[Programme, list[Fou
 
 def theme_scores(text: ItemText, programmes: Sequence[tuple[Programme, list[Found]]]) -> dict[str, float]:
     """The evidence for each theme with any."""
-    rules = _rules()
+    rules = _rules(text.vocabularies)
     scores: dict[str, float] = collections.defaultdict(float)
     found = [f for f in rules.matcher.find(text.text) if f.key != _IGNORED]
     sentences = [text.sentence_at(f.start) for f in found]
@@ -98,13 +99,13 @@ def theme_scores(text: ItemText, programmes: Sequence[tuple[Programme, list[Foun
     return dict(scores)
 
 
-@functools.cache
-def _rules() -> _Rules:
-    data = load_data("themes.toml")
+@functools.lru_cache(maxsize=4)
+def _rules(vocabularies: Vocabularies) -> _Rules:
+    data = vocabularies.toml("themes.toml")
     labels = tuple(data["labels"])
     unknown = (set(data["phrases"]) | {data["fallback"]}) - set(labels)
     if unknown:
-        raise ValueError(f"themes.toml: {', '.join(sorted(unknown))} not in `labels`")
+        raise VocabularyError(f"themes.toml: {', '.join(sorted(unknown))} not in `labels`")
     weights: dict[str, dict[str, float]] = collections.defaultdict(dict)
     forms: dict[str, str] = {}  # folded form -> form as written
     for label, phrases in data["phrases"].items():
@@ -136,14 +137,14 @@ def _rules() -> _Rules:
     )
 
 
-@functools.cache
-def _labels_by_form() -> dict[str, str]:
-    return {fold(label): label for label in theme_labels()}
+@functools.lru_cache(maxsize=4)
+def _labels_by_form(vocabularies: Vocabularies) -> dict[str, str]:
+    return {fold(label): label for label in theme_labels(vocabularies)}
 
 
-def themes_named_by(phrase: str) -> list[str]:
+def themes_named_by(vocabularies: Vocabularies, phrase: str) -> list[str]:
     """The themes a phrase names outright: its label in any spelling, or a
     phrase that is full evidence for it (`illegal logging` -> wildlife and
     forest crime). Search reads a query naming a theme as that theme too."""
-    weights = _rules().weights.get(fold(phrase), {})
-    return [label for label in theme_labels() if weights.get(label, 0.0) >= 1.0]
+    weights = _rules(vocabularies).weights.get(fold(phrase), {})
+    return [label for label in theme_labels(vocabularies) if weights.get(label, 0.0) >= 1.0]

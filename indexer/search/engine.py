@@ -17,17 +17,18 @@ from pathlib import Path
 import numpy as np
 from whoosh.index import Index
 
-from indexer import facets
+from indexer.build.schema import BODY, DATA, ID, TITLE
+from indexer.build.store import IndexStore
+from indexer.facets.registry import BY_NAME, FACETS, NAMES
+from indexer.facets.vocabulary import Vocabularies
+from indexer.search import ranking
 from indexer.search.facetcounts import FacetIndex, read_facet_index
 from indexer.search.highlight import highlight_title, snippet
-from indexer.search import ranking
 from indexer.search.matching import Matcher
 from indexer.search.postings import Postings
 from indexer.search.query import ParsedQuery, parse_user_query, plain_words
-from indexer.search.request import FILTER_PARAMS, SearchRequest
-from indexer.build.schema import BODY, DATA, ID, TITLE, YEAR
-from indexer.search.spelling import Vocabulary
-from indexer.build.store import IndexStore
+from indexer.search.request import SearchRequest
+from indexer.search.spelling import Speller
 
 log = logging.getLogger(__name__)
 
@@ -38,10 +39,13 @@ STORED_ITEMS_CACHED = 512
 class SearchIndex:
     """One open version of the index, with what is derived from it once."""
 
-    def __init__(self, version: str, index: Index, manifest: dict, folder: Path):
+    def __init__(self, version: str, index: Index, manifest: dict, folder: Path, vocabularies: Vocabularies):
         self.version = version
         self.index = index
         self.manifest = manifest
+        # The vocabularies this version was built with: filters, labels and
+        # the facet values a query names are resolved with these.
+        self.vocabularies = vocabularies
         self._local = threading.local()
         self._labels: dict[str, list[str]] = {}
         self._stored_item = functools.lru_cache(maxsize=STORED_ITEMS_CACHED)(self._read_stored_item)
@@ -50,7 +54,7 @@ class SearchIndex:
         self._shared = index.searcher()
         reader = self._shared.reader()
         self.facets: FacetIndex = read_facet_index(reader)
-        self.vocabulary = Vocabulary.read(folder)
+        self.speller = Speller.read(folder)
         self.postings = Postings(self._shared, self.facets.size)
         self.matcher = Matcher(self._shared, self.postings, self.facets.live)
         self.bm25 = ranking.BM25F(self._shared, self.postings)
@@ -66,8 +70,11 @@ class SearchIndex:
     def labels(self, name: str) -> list[str]:
         """Display labels of a facet's values, in column order; computed once."""
         if name not in self._labels:
-            self._labels[name] = [facet_label(name, value) for value in self.facets.facets[name].values]
+            self._labels[name] = [self.label(name, value) for value in self.facets.facets[name].values]
         return self._labels[name]
+
+    def label(self, name: str, value: str) -> str:
+        return BY_NAME[name].label_of(self.vocabularies, value)
 
     def stored_item(self, docnum: int) -> dict:
         """An item as stored; callers must not change it (it is cached, so the
@@ -105,7 +112,8 @@ class Catalog:
             version, index = self.store.open()
             if version not in self._open:
                 self._open[version] = SearchIndex(version, index, self.store.manifest(version),
-                                                  self.store.version_path(version))
+                                                  self.store.version_path(version),
+                                                  self.store.vocabularies(version))
                 log.info("now serving index %s (%d documents)", version, index.doc_count())
                 # Keep the previous version open for requests still using it.
                 for old in list(self._open)[:-2]:
@@ -115,13 +123,13 @@ class Catalog:
 
 def search(index: SearchIndex, request: SearchRequest) -> dict:
     started = time.perf_counter()
-    parsed = parse_user_query(request.q) if request.q.strip() else None
+    parsed = parse_user_query(request.q, index.vocabularies) if request.q.strip() else None
     result = _run(index, request, parsed)
     suggestion = suggest(index, request.q) if parsed and not parsed.is_empty else None
     if suggestion:
         # A word found in no item is most likely misspelled: when the
         # corrected query finds more, show its results straight away.
-        corrected = _run(index, request, parse_user_query(suggestion))
+        corrected = _run(index, request, parse_user_query(suggestion, index.vocabularies))
         if (corrected["total_all_words"], corrected["total"]) > (result["total_all_words"], result["total"]):
             corrected["notice"] = " ".join(filter(None, [
                 f"Showing results for “{suggestion}” instead of “{request.q}”.", corrected["notice"]]))
@@ -154,7 +162,7 @@ def _run(index: SearchIndex, request: SearchRequest, parsed: ParsedQuery | None)
         matching &= mask
 
     facet_results = {name: _facet_counts(index, name, text_mask & date_mask, filter_masks, request)
-                     for name in FILTER_PARAMS}
+                     for name in NAMES}
 
     total = int(matching.sum())
     strict_total = int((matching & strict_mask).sum())
@@ -210,24 +218,20 @@ def _facet_counts(index: SearchIndex, name: str, base: np.ndarray,
     selected = request.filters.get(name, ())
     entries = {column.values[j]: (labels[j], int(counts[j])) for j in np.flatnonzero(counts)}
     for value in selected:
-        entries.setdefault(value, (facet_label(name, value), 0))
+        entries.setdefault(value, (index.label(name, value), 0))
     rows = [{"value": value, "label": label, "count": count, "selected": value in selected}
             for value, (label, count) in entries.items()]
-    if name == YEAR:
+    if BY_NAME[name].by_value:
         rows.sort(key=lambda row: row["value"], reverse=True)
     else:
         rows.sort(key=lambda row: (-row["count"], row["label"].lower()))
     return rows
 
 
-def facet_label(name: str, value: str) -> str:
-    return value if name == YEAR else facets.facet_label(name, value)
-
-
 def all_facet_values(index: SearchIndex) -> dict:
     """Every facet value with its count over the whole index."""
     empty = SearchRequest()
-    return {name: _facet_counts(index, name, index.facets.live, {}, empty) for name in FILTER_PARAMS}
+    return {name: _facet_counts(index, name, index.facets.live, {}, empty) for name in NAMES}
 
 
 def get_item(index: SearchIndex, item_id: str) -> dict | None:
@@ -257,10 +261,7 @@ def _result(index: SearchIndex, docnum: int, score: float | None, highlighter: "
         "date_end": item["date_end"],
         "date_raw": item["date_raw"],
         "snippet": highlighter.snippet(item["body"]),
-        "themes": item["themes"],
-        "programmes": item["programmes"],
-        "countries": item["countries"],
-        "regions": item["regions"],
+        **{facet.item_key: item.get(facet.item_key, []) for facet in FACETS if facet.item_key},
         "source": item["source"],
         "score": score,
     }
@@ -286,4 +287,4 @@ class _Highlighter:
 def suggest(index: SearchIndex, text: str) -> str | None:
     """A corrected query when some words are not in the index vocabulary
     (`trafficing` -> `trafficking`); None when every word is known."""
-    return index.vocabulary.suggest(text, plain_words(text))
+    return index.speller.suggest(text, plain_words(text))

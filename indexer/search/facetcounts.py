@@ -15,7 +15,7 @@ import datetime as dt
 import numpy as np
 from whoosh.reading import IndexReader
 
-from indexer.build.schema import COUNTRY_PRIMARY, DATE_END, DATE_START, FACET_FIELDS
+from indexer.build.schema import DATE_END, DATE_START, FACET_FIELDS, PRIMARY_FIELDS
 
 
 @dataclasses.dataclass(frozen=True)
@@ -86,7 +86,7 @@ def read_facet_index(reader: IndexReader) -> FacetIndex:
     if reader.has_deletions():
         for docnum in range(size):
             live[docnum] = not reader.is_deleted(docnum)
-    facets = {name: _read_facet_column(reader, name) for name in FACET_FIELDS + (COUNTRY_PRIMARY,)}
+    facets = {name: _read_facet_column(reader, name) for name in FACET_FIELDS + PRIMARY_FIELDS}
     start = _read_dates(reader, DATE_START, size)
     month = np.array([_month_key(ordinal) for ordinal in start.tolist()], dtype=np.int32)
     return FacetIndex(live=live, start=start, end=_read_dates(reader, DATE_END, size),

@@ -16,28 +16,14 @@ from whoosh import fields, qparser, query
 from whoosh.analysis import STOP_WORDS
 from whoosh.qparser.common import QueryParserError
 
-from indexer import facets
-from indexer.facets.themes import themes_named_by
+from indexer.build.schema import BODY, SOURCE, TITLE, build_schema
+from indexer.facets.registry import BY_NAME, FACETS
+from indexer.facets.vocabulary import Vocabularies
 from indexer.search.ranking import FACET_BOOSTS
-from indexer.build.schema import (
-    BODY,
-    COUNTRY,
-    COUNTRY_PRIMARY,
-    PROGRAMME,
-    REGION,
-    SOURCE,
-    THEME,
-    TITLE,
-    YEAR,
-    build_schema,
-)
 
-# Fields a query may name, with the names people use for them.
-FIELD_ALIASES = {"program": PROGRAMME, "programmes": PROGRAMME, "countries": COUNTRY,
-                 "themes": THEME, "regions": REGION}
-QUERY_FIELDS = (TITLE, BODY, SOURCE, THEME, PROGRAMME, COUNTRY, REGION, YEAR)
+# Fields a query may name: the text fields and every facet.
 TEXT_FIELDS = (TITLE, BODY)
-FACET_QUERY_FIELDS = (THEME, PROGRAMME, COUNTRY, REGION)
+QUERY_FIELDS = (*TEXT_FIELDS, SOURCE, *(facet.name for facet in FACETS))
 
 MAX_FACET_PHRASE_WORDS = 6
 OPERATORS = {"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE", "TO"}
@@ -77,10 +63,7 @@ def query_schema() -> fields.Schema:
 def _parser(group) -> qparser.QueryParser:
     parser = qparser.MultifieldParser(list(TEXT_FIELDS), query_schema(), group=group)
     parser.add_plugin(qparser.PlusMinusPlugin())
-    aliases: dict[str, list[str]] = {}
-    for alias, field in FIELD_ALIASES.items():
-        aliases.setdefault(field, []).append(alias)
-    parser.add_plugin(qparser.FieldAliasPlugin(aliases))
+    parser.add_plugin(qparser.FieldAliasPlugin({facet.name: list(facet.aliases) for facet in FACETS}))
     # Fuzzy `word~` and ranges over text expand to many terms; not offered.
     parser.remove_plugin_class(qparser.RangePlugin)
     return parser
@@ -96,21 +79,23 @@ def _loose_parser() -> qparser.QueryParser:
     return _parser(qparser.OrGroup.factory(0.9))
 
 
-def parse_user_query(text: str) -> ParsedQuery:
+def parse_user_query(text: str, vocabularies: Vocabularies) -> ParsedQuery:
+    """What a person typed, with facet values resolved by the serving
+    index's `vocabularies`."""
     text = " ".join(text.split())
     notices: list[str] = []
     words = plain_words(text)
-    rewritten, boosts = _expand_facet_phrases(text, words)
+    rewritten, boosts = _expand_facet_phrases(text, words, vocabularies)
     try:
-        strict = _make_safe(_strict_parser().parse(rewritten), notices)
-        loose = _make_safe(_loose_parser().parse(rewritten), [])
+        strict = _make_safe(_strict_parser().parse(rewritten), vocabularies, notices)
+        loose = _make_safe(_loose_parser().parse(rewritten), vocabularies, [])
     except UNREADABLE_SYNTAX:
         # Whoosh's parser gives up on some operator sequences ("a AND AND
         # b", "(-word)"): search the words alone and say so.
         notices.append("The query's operators could not be read; its words were searched instead.")
         plain = " ".join(words) or '""'
-        strict = _make_safe(_strict_parser().parse(plain), [])
-        loose = _make_safe(_loose_parser().parse(plain), [])
+        strict = _make_safe(_strict_parser().parse(plain), vocabularies, [])
+        loose = _make_safe(_loose_parser().parse(plain), vocabularies, [])
     proximity_terms = _index_terms(words) if loose is not query.NullQuery else frozenset()
     return ParsedQuery(text, strict, loose, boosts, proximity_terms if len(proximity_terms) > 1 else frozenset(),
                        words, notices)
@@ -127,20 +112,21 @@ def plain_words(text: str) -> list[str]:
     return words
 
 
-def _expand_facet_phrases(text: str, words: list[str]) -> tuple[str, list[query.Term]]:
+def _expand_facet_phrases(text: str, words: list[str],
+                          vocabularies: Vocabularies) -> tuple[str, list[query.Term]]:
     """Where the query names a facet value (a country, a programme's name
     or acronym, a theme, a region), let items tagged with it match too and
     rank them higher: `CCP` finds the Container Control Programme's news
     even where the acronym is not written out."""
     if _SYNTAX.search(text) or any(w in OPERATORS for w in text.split()):
         # Queries with syntax mean what they say: no rewriting, boosts only.
-        return text, _facet_boosts(words)
+        return text, _facet_boosts(words, vocabularies)
     alternatives, boosts = [], []
     i = 0
     while i < len(words):
         for n in range(min(MAX_FACET_PHRASE_WORDS, len(words) - i), 0, -1):
             phrase = " ".join(words[i:i + n])
-            matches = _facet_values(phrase)
+            matches = _facet_values(phrase, vocabularies)
             if matches:
                 terms = " OR ".join(f'{field}:"{value}"' for field, value in matches)
                 alternatives.append(f"(({phrase}) OR {terms})")
@@ -153,15 +139,15 @@ def _expand_facet_phrases(text: str, words: list[str]) -> tuple[str, list[query.
     return " ".join(alternatives), boosts
 
 
-def _facet_boosts(words: list[str]) -> list[query.Term]:
+def _facet_boosts(words: list[str], vocabularies: Vocabularies) -> list[query.Term]:
     boosts = []
     for n in range(1, min(MAX_FACET_PHRASE_WORDS, len(words)) + 1):
         for i in range(len(words) - n + 1):
-            boosts += _boost_terms(_facet_values(" ".join(words[i:i + n])))
+            boosts += _boost_terms(_facet_values(" ".join(words[i:i + n]), vocabularies))
     return boosts
 
 
-def _facet_values(phrase: str) -> list[tuple[str, str]]:
+def _facet_values(phrase: str, vocabularies: Vocabularies) -> list[tuple[str, str]]:
     words = phrase.split()
     if all(word.lower() in STOP_WORDS for word in words):
         return []
@@ -169,18 +155,14 @@ def _facet_values(phrase: str) -> list[tuple[str, str]]:
     # or acronyms; typed in capitals ("US", "CCP") they are names.
     if len(phrase) < 4 and not phrase.isupper():
         return []
-    found = []
-    for field in FACET_QUERY_FIELDS:
-        values = themes_named_by(phrase) if field == THEME else [facets.resolve_filter(field, phrase)]
-        found += [(field, value) for value in values if value is not None]
-    return found
+    return [(facet.name, value) for facet in FACETS if facet.named_by
+            for value in facet.named_by(vocabularies, phrase)]
 
 
 def _boost_terms(matches: list[tuple[str, str]]) -> list[query.Term]:
     boosts = []
-    for field, value in matches:
-        boost_field = COUNTRY_PRIMARY if field == COUNTRY else field
-        boosts.append(query.Term(boost_field, value, boost=FACET_BOOSTS[field]))
+    for name, value in matches:
+        boosts.append(query.Term(BY_NAME[name].boost_field, value, boost=FACET_BOOSTS[name]))
     return boosts
 
 
@@ -189,7 +171,7 @@ def _index_terms(words: list[str]) -> frozenset[str]:
     return frozenset(token.text for token in analyzer(" ".join(words)))
 
 
-def _make_safe(q: query.Query, notices: list[str]) -> query.Query:
+def _make_safe(q: query.Query, vocabularies: Vocabularies, notices: list[str]) -> query.Query:
     """Resolve facet values and drop what would be expensive or meaningless."""
 
     def fix(node: query.Query) -> query.Query:
@@ -198,14 +180,14 @@ def _make_safe(q: query.Query, notices: list[str]) -> query.Query:
             return query.NullQuery  # a lone `*` means "everything": browse mode
         if isinstance(node, (query.Wildcard, query.Prefix, query.FuzzyTerm, query.Regex)):
             pattern = getattr(node, "text", "")
-            if field in FACET_QUERY_FIELDS or not pattern or pattern[0] in "*?" or len(pattern) < 2:
+            if field in BY_NAME or not pattern or pattern[0] in "*?" or len(pattern) < 2:
                 _note(notices, "Wildcards need at least two letters before the `*`; "
                                f"`{pattern}` was ignored.")
                 return query.NullQuery
             return node
-        if field in FACET_QUERY_FIELDS and isinstance(node, (query.Term, query.Phrase)):
+        if field in BY_NAME and isinstance(node, (query.Term, query.Phrase)):
             typed = node.text if isinstance(node, query.Term) else " ".join(node.words)
-            values = resolve_facet_values(field, typed)
+            values = BY_NAME[field].values_named(vocabularies, typed)
             if not values:
                 _note(notices, f"No {field} is called `{typed}`.")
                 return query.NullQuery
@@ -227,18 +209,6 @@ def _make_safe(q: query.Query, notices: list[str]) -> query.Query:
         return node
 
     return q.accept(fix).normalize()
-
-
-def resolve_facet_values(field: str, typed: str) -> list[str]:
-    """The facet values a typed name stands for. A theme may be named by a
-    word of its label (`theme:trafficking` is every trafficking theme)."""
-    value = facets.resolve_filter(field, typed)
-    if value is not None:
-        return [value]
-    if field == THEME:
-        word = typed.strip().lower()
-        return [label for label in facets.theme_labels() if word and word in label.split()]
-    return []
 
 
 def _note(notices: list[str], message: str) -> None:

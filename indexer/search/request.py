@@ -13,10 +13,9 @@ import datetime as dt
 import re
 from collections.abc import Mapping, Sequence
 
-from indexer import facets
-from indexer.build.schema import COUNTRY, PROGRAMME, REGION, THEME, YEAR
+from indexer.facets.registry import BY_NAME, NAMES, Facet
+from indexer.facets.vocabulary import Vocabularies
 
-FILTER_PARAMS = (THEME, PROGRAMME, COUNTRY, REGION, YEAR)
 SORTS = ("relevance", "newest", "oldest")
 MAX_QUERY_LENGTH = 500
 MAX_PER_PAGE = 100
@@ -68,9 +67,10 @@ class SearchRequest:
         }
 
 
-def parse_search_request(args: Mapping[str, Sequence[str]]) -> SearchRequest:
+def parse_search_request(args: Mapping[str, Sequence[str]], vocabularies: Vocabularies) -> SearchRequest:
     """Build a request from parameters given as name -> list of values (the
-    shape of a query string); raise InvalidRequest naming the bad one."""
+    shape of a query string), resolving facet values with the serving
+    index's `vocabularies`; raise InvalidRequest naming the bad one."""
     q = _single(args, "q") or ""
     if len(q) > MAX_QUERY_LENGTH:
         raise InvalidRequest("q", f"the query is {len(q)} characters long; "
@@ -80,7 +80,7 @@ def parse_search_request(args: Mapping[str, Sequence[str]]) -> SearchRequest:
     if control:
         raise InvalidRequest("q", f"the query contains the control character U+{ord(control.group()):04X}; "
                                   "remove it")
-    filters = {name: _filter_values(args, name) for name in FILTER_PARAMS}
+    filters = {name: _filter_values(args, BY_NAME[name], vocabularies) for name in NAMES}
     date_from_raw = (_single(args, "from") or "").strip()
     date_to_raw = (_single(args, "to") or "").strip()
     date_from = parse_date_bound(date_from_raw, "from") if date_from_raw else None
@@ -138,36 +138,24 @@ def _integer(args, name: str, default: int, low: int, high: int) -> int:
     return value
 
 
-def _filter_values(args, name: str) -> tuple[str, ...]:
+def _filter_values(args, facet: Facet, vocabularies: Vocabularies) -> tuple[str, ...]:
+    name = facet.name
     typed = args.get(name) or []
     if isinstance(typed, str):
         typed = [typed]
     # A comma-separated list is the same as repeating the parameter, except
-    # for themes, whose labels may themselves contain commas.
-    if name != THEME:
+    # for facets whose labels may themselves contain commas.
+    if facet.comma_separated:
         typed = [part for value in typed for part in value.split(",")]
     typed = [v.strip() for v in typed if v.strip()]
     if len(typed) > MAX_FILTER_VALUES:
         raise InvalidRequest(name, f"too many `{name}` values ({len(typed)}); give at most {MAX_FILTER_VALUES}")
     values: list[str] = []
     for text in typed:
-        value = _resolve_filter_value(name, text)
+        value = facet.resolve_typed(vocabularies, text)
+        if value is None:
+            raise InvalidRequest(name, f"unknown {name} `{text[:60]}`; use {facet.hint} "
+                                       f"(GET /api/facets lists every value)")
         if value not in values:
             values.append(value)
     return tuple(values)
-
-
-def _resolve_filter_value(name: str, text: str) -> str:
-    if name == YEAR:
-        if not re.fullmatch(r"\d{4}", text):
-            raise InvalidRequest(name, f"`year` must be a four-digit year, not `{text[:40]}`")
-        return text
-    value = facets.resolve_filter(name, text)
-    if value is None:
-        hints = {THEME: "a theme label such as `human trafficking`",
-                 PROGRAMME: "a programme slug, name or acronym such as `CCP`",
-                 COUNTRY: "an ISO code or a country name such as `IRQ` or `Iraq`",
-                 REGION: "a region slug or name such as `central-asia`"}
-        raise InvalidRequest(name, f"unknown {name} `{text[:60]}`; use {hints[name]} "
-                                   f"(GET /api/facets lists every value)")
-    return value

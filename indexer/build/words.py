@@ -1,0 +1,35 @@
+"""The index's word list: every word of every title and body, unstemmed,
+with the number of items it occurs in, written beside each index version
+for "did you mean" (`indexer.search.spelling`)."""
+
+from __future__ import annotations
+
+import collections
+import json
+from collections.abc import Iterable
+from pathlib import Path
+
+from whoosh.analysis import STOP_WORDS
+from whoosh.support.charset import accent_map
+
+from indexer.build.schema import TOKEN
+from indexer.model import NewsItem
+
+WORDS_FILE = "words.json"
+
+
+def words_of(text: str) -> set[str]:
+    words = (word if word.isascii() else word.translate(accent_map) for word in set(TOKEN.findall(text.lower())))
+    return {word for word in words if len(word) >= 3 and word not in STOP_WORDS}
+
+
+def write_words(items: Iterable[NewsItem], folder: Path) -> None:
+    counts: collections.Counter[str] = collections.Counter()
+    for item in items:
+        counts.update(words_of(f"{item.title}\n{item.body}"))
+    (folder / WORDS_FILE).write_text(json.dumps(dict(counts), ensure_ascii=False), "utf-8")
+
+
+def read_words(folder: Path) -> dict[str, int]:
+    path = folder / WORDS_FILE
+    return json.loads(path.read_text("utf-8")) if path.exists() else {}
