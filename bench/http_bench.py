@@ -53,11 +53,11 @@ from pathlib import Path
 
 from bench.search_bench import QuerySpec, percentile, query_log
 from bench.synthetic import generate_items
-from indexer.facets.vocabulary import Vocabularies
-from indexer.search.request import parse_search_request
-from indexer.search.engine import Catalog, search
 from indexer.build.store import IndexStore
 from indexer.build.writer import available_cpus
+from indexer.facets.vocabulary import Vocabularies
+from indexer.search.engine import Catalog, search
+from indexer.search.request import parse_search_request
 from webapp import create_app
 
 GUNICORN_CONF = Path(__file__).resolve().parent.parent / "webapp" / "gunicorn_conf.py"
@@ -90,6 +90,7 @@ class Run:
 
 # -- the server ------------------------------------------------------------------
 
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -101,14 +102,14 @@ class Server:
 
     def __init__(self, index_dir: Path, workers: int | None):
         self.port = free_port()
-        command = [sys.executable, "-m", "gunicorn", "--config", str(GUNICORN_CONF),
-                   "--bind", f"127.0.0.1:{self.port}"]
+        command = [sys.executable, "-m", "gunicorn", "--config", str(GUNICORN_CONF), "--bind", f"127.0.0.1:{self.port}"]
         if workers:
             command += ["--workers", str(workers)]
         command.append("webapp:create_app()")
         env = {**os.environ, "NEWSEARCH_INDEX_DIR": str(index_dir), "NEWSEARCH_RATELIMIT_ENABLED": "false"}
-        self.process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL,
-                                        stderr=subprocess.DEVNULL, start_new_session=True)
+        self.process = subprocess.Popen(
+            command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+        )
         deadline = time.monotonic() + 60
         while not self._answers():
             if self.process.poll() is not None or time.monotonic() > deadline:
@@ -127,8 +128,11 @@ class Server:
         children = Path(f"/proc/{master}/task/{master}/children")
         if children.exists():
             return [int(pid) for pid in children.read_text().split()]
-        return [int(p.name) for p in Path("/proc").iterdir() if p.name.isdigit()
-                and _stat_field(p / "stat", 3) == str(master)]
+        return [
+            int(p.name)
+            for p in Path("/proc").iterdir()
+            if p.name.isdigit() and _stat_field(p / "stat", 3) == str(master)
+        ]
 
     def stop(self) -> None:
         if self.process.poll() is None:
@@ -159,6 +163,7 @@ def memory_kb(pid: int) -> tuple[int, int]:
 
 
 # -- the clients -------------------------------------------------------------------
+
 
 def get(host: str, port: int, target: str) -> tuple[int, bytes]:
     connection = http.client.HTTPConnection(host, port, timeout=60)
@@ -208,6 +213,7 @@ def replay(port: int, targets: Sequence[str], clients: int, requests: int, endpo
 
 # -- in process ----------------------------------------------------------------------
 
+
 def url(spec: QuerySpec) -> str:
     return "/api/search?" + urllib.parse.urlencode(spec.params(), doseq=True)
 
@@ -220,7 +226,7 @@ def time_in_process(index_dir: Path, log: Sequence[QuerySpec], repeats: int) -> 
     client = app.test_client()
     requests = [parse_search_request(spec.params(), Vocabularies.bundled()) for spec in log]
     urls = [url(spec) for spec in log]
-    for request, target in zip(requests, urls):  # warm-up: caches, the app's own open index
+    for request, target in zip(requests, urls, strict=True):  # warm-up: caches, the app's own open index
         search(index, request)
         assert client.get(target).status_code == 200, target
     gc.collect()
@@ -228,7 +234,7 @@ def time_in_process(index_dir: Path, log: Sequence[QuerySpec], repeats: int) -> 
     wsgi_ms: list[list[float]] = [[] for _ in log]
     floor_ms: list[float] = []
     for _ in range(repeats):
-        for i, (request, target) in enumerate(zip(requests, urls)):
+        for i, (request, target) in enumerate(zip(requests, urls, strict=True)):
             started = time.perf_counter()
             search(index, request)
             search_ms[i].append((time.perf_counter() - started) * 1000)
@@ -239,11 +245,15 @@ def time_in_process(index_dir: Path, log: Sequence[QuerySpec], repeats: int) -> 
             client.get(FLOOR)
             floor_ms.append((time.perf_counter() - started) * 1000)
     index.close()
-    return ([statistics.median(s) for s in search_ms], [statistics.median(s) for s in wsgi_ms],
-            statistics.median(floor_ms))
+    return (
+        [statistics.median(s) for s in search_ms],
+        [statistics.median(s) for s in wsgi_ms],
+        statistics.median(floor_ms),
+    )
 
 
 # -- one size --------------------------------------------------------------------------
+
 
 @dataclasses.dataclass
 class SizeResult:
@@ -272,8 +282,11 @@ def bench_size(n: int, args, workdir: Path) -> SizeResult:
     log = query_log(items, args.queries, args.seed)
     del items
     search_ms, wsgi_ms, wsgi_floor = time_in_process(index_dir, log, args.repeats)
-    print(f"  in process: search p50 {percentile(search_ms, 50):.1f} ms, "
-          f"WSGI p50 {percentile(wsgi_ms, 50):.1f} ms, WSGI {FLOOR} p50 {wsgi_floor:.2f} ms", flush=True)
+    print(
+        f"  in process: search p50 {percentile(search_ms, 50):.1f} ms, "
+        f"WSGI p50 {percentile(wsgi_ms, 50):.1f} ms, WSGI {FLOOR} p50 {wsgi_floor:.2f} ms",
+        flush=True,
+    )
 
     targets = [url(spec) for spec in log]
     server = Server(index_dir, args.workers)
@@ -289,8 +302,11 @@ def bench_size(n: int, args, workdir: Path) -> SizeResult:
             for endpoint, endpoint_targets in ((FLOOR, [FLOOR]), ("/api/search", targets)):
                 run = replay(server.port, endpoint_targets, clients, len(targets), endpoint)
                 runs.append(run)
-                print(f"  {clients:>2} clients {endpoint:<12} p50 {run.p(50):7.1f} ms  "
-                      f"{run.throughput:7.1f} req/s  {len(run.errors)} errors", flush=True)
+                print(
+                    f"  {clients:>2} clients {endpoint:<12} p50 {run.p(50):7.1f} ms  "
+                    f"{run.throughput:7.1f} req/s  {len(run.errors)} errors",
+                    flush=True,
+                )
         memory = [(pid, *memory_kb(pid)) for pid in workers]
         master = memory_kb(server.process.pid)
     finally:
@@ -299,30 +315,43 @@ def bench_size(n: int, args, workdir: Path) -> SizeResult:
 
 
 def print_table(result: SizeResult) -> None:
-    print(f"\n{result.n} items, {result.workers} gunicorn workers, {len(result.search_ms)} queries "
-          f"per run; latencies in ms")
-    print(f"  in process  search()        p50 {percentile(result.search_ms, 50):7.1f}  "
-          f"p95 {percentile(result.search_ms, 95):7.1f}  p99 {percentile(result.search_ms, 99):7.1f}")
-    print(f"  WSGI        /api/search     p50 {percentile(result.wsgi_ms, 50):7.1f}  "
-          f"p95 {percentile(result.wsgi_ms, 95):7.1f}  p99 {percentile(result.wsgi_ms, 99):7.1f}")
+    print(
+        f"\n{result.n} items, {result.workers} gunicorn workers, {len(result.search_ms)} queries "
+        f"per run; latencies in ms"
+    )
+    print(
+        f"  in process  search()        p50 {percentile(result.search_ms, 50):7.1f}  "
+        f"p95 {percentile(result.search_ms, 95):7.1f}  p99 {percentile(result.search_ms, 99):7.1f}"
+    )
+    print(
+        f"  WSGI        /api/search     p50 {percentile(result.wsgi_ms, 50):7.1f}  "
+        f"p95 {percentile(result.wsgi_ms, 95):7.1f}  p99 {percentile(result.wsgi_ms, 99):7.1f}"
+    )
     print(f"  WSGI        {FLOOR:<15} p50 {result.wsgi_floor_ms:7.2f}")
-    header = (f"  {'clients':>7} {'endpoint':<12} {'p50':>7} {'p95':>7} {'p99':>7} {'req/s':>7} "
-              f"{'errors':>6} {'p50/floor':>9} {'req/s/floor':>11}")
+    header = (
+        f"  {'clients':>7} {'endpoint':<12} {'p50':>7} {'p95':>7} {'p99':>7} {'req/s':>7} "
+        f"{'errors':>6} {'p50/floor':>9} {'req/s/floor':>11}"
+    )
     print(header)
     print("  " + "-" * (len(header) - 2))
     floors = {run.clients: run for run in result.runs if run.endpoint == FLOOR}
     for run in result.runs:
         floor = floors[run.clients]
-        ratios = "" if run is floor else (f"{run.p(50) / floor.p(50):>8.1f}x "
-                                          f"{run.throughput / floor.throughput:>10.3f}x")
-        print(f"  {run.clients:>7} {run.endpoint:<12} {run.p(50):>7.1f} {run.p(95):>7.1f} {run.p(99):>7.1f} "
-              f"{run.throughput:>7.1f} {len(run.errors):>6} {ratios}")
+        ratios = (
+            "" if run is floor else (f"{run.p(50) / floor.p(50):>8.1f}x {run.throughput / floor.throughput:>10.3f}x")
+        )
+        print(
+            f"  {run.clients:>7} {run.endpoint:<12} {run.p(50):>7.1f} {run.p(95):>7.1f} {run.p(99):>7.1f} "
+            f"{run.throughput:>7.1f} {len(run.errors):>6} {ratios}"
+        )
     for run in result.runs:
         for error in run.errors[:3]:
             print(f"    {run.clients} clients {run.endpoint}: {error}")
-    print("  memory per worker after the runs (kB): " + ", ".join(
-        f"pid {pid} RSS {rss} PSS {pss}" for pid, rss, pss in result.memory)
-        + f"; master RSS {result.master_memory[0]} PSS {result.master_memory[1]}")
+    print(
+        "  memory per worker after the runs (kB): "
+        + ", ".join(f"pid {pid} RSS {rss} PSS {pss}" for pid, rss, pss in result.memory)
+        + f"; master RSS {result.master_memory[0]} PSS {result.master_memory[1]}"
+    )
 
 
 def print_targets(result: SizeResult) -> None:
@@ -331,9 +360,11 @@ def print_targets(result: SizeResult) -> None:
     in_process = percentile(result.search_ms, 50)
     limit = floor + TARGET_OVERHEAD * in_process
     print(f"\ntargets at {result.n} items:")
-    print(f"  search p50 over HTTP (1 client) {searched:.1f} ms <= floor p50 {floor:.1f} ms + "
-          f"{TARGET_OVERHEAD:g} x in-process p50 {in_process:.1f} ms = {limit:.1f} ms: "
-          f"{'met' if searched <= limit else 'NOT met'}")
+    print(
+        f"  search p50 over HTTP (1 client) {searched:.1f} ms <= floor p50 {floor:.1f} ms + "
+        f"{TARGET_OVERHEAD:g} x in-process p50 {in_process:.1f} ms = {limit:.1f} ms: "
+        f"{'met' if searched <= limit else 'NOT met'}"
+    )
     busy = [run for run in result.runs if run.clients == TARGET_CLIENTS]
     if busy:
         errors = sum(len(run.errors) for run in busy)
@@ -347,18 +378,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 20000])
     parser.add_argument("--queries", type=int, default=300, help="queries in the log; requests per run")
     parser.add_argument("--clients", type=int, nargs="+", default=[1, 4, 16])
-    parser.add_argument("--workers", type=int, default=None,
-                        help="gunicorn workers (default: gunicorn_conf's, CPU count + 1)")
+    parser.add_argument(
+        "--workers", type=int, default=None, help="gunicorn workers (default: gunicorn_conf's, CPU count + 1)"
+    )
     parser.add_argument("--repeats", type=int, default=3, help="in-process timings per query")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--workdir", type=Path, default=None,
-                        help="keep the built indexes here and reuse them on the next run "
-                             "(default: a temporary directory)")
+    parser.add_argument(
+        "--workdir",
+        type=Path,
+        default=None,
+        help="keep the built indexes here and reuse them on the next run (default: a temporary directory)",
+    )
     args = parser.parse_args(argv)
     results = []
     with contextlib.ExitStack() as cleanup:
-        workdir = args.workdir or Path(cleanup.enter_context(
-            tempfile.TemporaryDirectory(prefix="newsearch-http-bench-")))
+        workdir = args.workdir or Path(
+            cleanup.enter_context(tempfile.TemporaryDirectory(prefix="newsearch-http-bench-"))
+        )
         for n in args.sizes:
             results.append(bench_size(n, args, workdir))
     for result in results:

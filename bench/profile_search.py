@@ -22,20 +22,28 @@ from pathlib import Path
 
 from bench.search_bench import query_log
 from bench.synthetic import generate_items
-from indexer.facets.vocabulary import Vocabularies
-from indexer.search.request import parse_search_request
-from indexer.search.engine import Catalog, search
 from indexer.build.store import IndexStore
+from indexer.facets.vocabulary import Vocabularies
+from indexer.search.engine import Catalog, search
+from indexer.search.request import parse_search_request
 
 # The steps of `indexer.search.search`, as (file suffix, function name).
 STEPS = (
-    ("indexer/search/engine.py", "search"), ("indexer/search/engine.py", "_run"), ("indexer/search/engine.py", "suggest"),
-    ("indexer/search/engine.py", "_mask"), ("whoosh/searching.py", "docs_for_query"),
-    ("indexer/search/ranking.py", "rank"), ("whoosh/searching.py", "search"),
-    ("indexer/search/engine.py", "_facet_counts"), ("indexer/search/facetcounts.py", "counts"),
-    ("indexer/search/facetcounts.py", "month_counts"), ("indexer/search/engine.py", "_result"),
-    ("indexer/search/engine.py", "stored_item"), ("indexer/search/highlight.py", "snippet"),
-    ("indexer/search/highlight.py", "highlight_title"), ("indexer/search/query.py", "parse_user_query"),
+    ("indexer/search/engine.py", "search"),
+    ("indexer/search/engine.py", "_run"),
+    ("indexer/search/engine.py", "suggest"),
+    ("indexer/search/engine.py", "_mask"),
+    ("whoosh/searching.py", "docs_for_query"),
+    ("indexer/search/ranking.py", "rank"),
+    ("whoosh/searching.py", "search"),
+    ("indexer/search/engine.py", "_facet_counts"),
+    ("indexer/search/facetcounts.py", "counts"),
+    ("indexer/search/facetcounts.py", "month_counts"),
+    ("indexer/search/engine.py", "_result"),
+    ("indexer/search/engine.py", "stored_item"),
+    ("indexer/search/highlight.py", "snippet"),
+    ("indexer/search/highlight.py", "highlight_title"),
+    ("indexer/search/query.py", "parse_user_query"),
     ("indexer/search/request.py", "parse_search_request"),
 )
 
@@ -58,7 +66,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             store.build(items)
             print(f"built {args.size} items in {time.perf_counter() - started:.1f} s", file=sys.stderr)
         index = Catalog(store).current()
-        requests = [parse_search_request(spec.params(), Vocabularies.bundled()) for spec in query_log(items, args.queries, args.seed)]
+        requests = [
+            parse_search_request(spec.params(), Vocabularies.bundled())
+            for spec in query_log(items, args.queries, args.seed)
+        ]
         for request in requests:
             search(index, request)
         profiler = cProfile.Profile()
@@ -73,12 +84,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.dump:
         profiler.dump_stats(args.dump)
     stats = pstats.Stats(profiler)
-    print(f"{len(requests)} searches over {args.size} items: {elapsed:.2f} s "
-          f"(mean {elapsed / len(requests) * 1000:.1f} ms, profiled)\n")
+    print(
+        f"{len(requests)} searches over {args.size} items: {elapsed:.2f} s "
+        f"(mean {elapsed / len(requests) * 1000:.1f} ms, profiled)\n"
+    )
     print("steps of search() (cumulative, all calls):")
     print(f"  {'calls':>7} {'cum s':>7} {'share':>6}  step")
-    total = sum(row[3] for key, row in stats.stats.items()
-                if key[0].endswith("indexer/search/engine.py") and key[2] == "search")
+    total = sum(
+        row[3] for key, row in stats.stats.items() if key[0].endswith("indexer/search/engine.py") and key[2] == "search"
+    )
     for suffix, name in STEPS:
         for (path, _, function), (_, calls, _, cumulative, _) in stats.stats.items():
             if path.endswith(suffix) and function == name:

@@ -50,18 +50,19 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from whoosh import analysis, fields, index as whoosh_index, qparser, query, sorting
+from whoosh import analysis, fields, qparser, query, sorting
+from whoosh import index as whoosh_index
 
 from bench.synthetic import generate_items
-from indexer.model import NewsItem
-from indexer.facets.vocabulary import Vocabularies
-from indexer.facets.registry import FACETS as REGISTRY
-from indexer.facets.registry import NAMES as FACETS
-from indexer.search.request import parse_date_bound, parse_search_request
-from indexer.search.engine import Catalog, get_item, search
-from indexer.search.ranking import RELATED_ITEMS
 from indexer.build.store import IndexStore
 from indexer.build.writer import available_cpus
+from indexer.facets.registry import FACETS as REGISTRY
+from indexer.facets.registry import NAMES as FACETS
+from indexer.facets.vocabulary import Vocabularies
+from indexer.model import NewsItem
+from indexer.search.engine import Catalog, get_item, search
+from indexer.search.ranking import RELATED_ITEMS
+from indexer.search.request import parse_date_bound, parse_search_request
 
 QUERY_KINDS = (("words", 45), ("phrase", 15), ("filtered", 25), ("browse", 15))
 TOP = 10
@@ -123,16 +124,14 @@ def query_log(items: Sequence[NewsItem], n: int, seed: int = 0) -> list[QuerySpe
             size = rng.choice((2, 2, 3))
             for _attempt in range(50):
                 start = rng.randrange(max(1, len(paragraph) - size))
-                span = paragraph[start:start + size]
-                if len(span) == size and all(_WORD.match(w) for w in span) \
-                        and any(w.lower() not in stop for w in span):
+                span = paragraph[start : start + size]
+                if len(span) == size and all(_WORD.match(w) for w in span) and any(w.lower() not in stop for w in span):
                     log.append(QuerySpec(kind, '"' + " ".join(span).lower() + '"'))
                     break
             else:
                 log.append(QuerySpec(kind, rng.choice(words)))
             continue
-        count = {"words": rng.choices((1, 2, 3), (40, 35, 25))[0], "filtered": rng.choice((1, 2)),
-                 "browse": 0}[kind]
+        count = {"words": rng.choices((1, 2, 3), (40, 35, 25))[0], "filtered": rng.choice((1, 2)), "browse": 0}[kind]
         # Sampled from the item's word occurrences: frequent words come up
         # more often, as in real query logs.
         q = " ".join(dict.fromkeys(rng.sample(words, count))) if count else ""
@@ -212,24 +211,26 @@ class PlainSearch:
         browse = not spec.q.strip()
         q = query.Every() if browse else self.parser.parse(spec.q)
         options = {"sortedby": "date_start", "reverse": True} if browse else {}
-        results = self.searcher.search(q, limit=TOP, filter=self.filter(spec), groupedby=self.facets,
-                                       maptype=sorting.Count, **options)
+        results = self.searcher.search(
+            q, limit=TOP, filter=self.filter(spec), groupedby=self.facets, maptype=sorting.Count, **options
+        )
         hits = []
         # With groupedby, Whoosh collects every match and iterating the
         # results yields them all: only the page is shown.
         for hit in results[:TOP]:
             stored = hit.fields()
-            hits.append({
-                "id": stored["id"],
-                "title": stored["title"],
-                "title_html": stored["title"] if browse else hit.highlights("title", top=1) or stored["title"],
-                "date_start": stored["date_start"].date().isoformat(),
-                "snippet": stored["body"][:240] if browse else hit.highlights("body"),
-                **{name: stored.get(name, "").split(",") for name in FACETS},
-                "score": hit.score,
-            })
-        return {"total": len(results), "results": hits,
-                "facets": {name: results.groups(name) for name in FACETS}}
+            hits.append(
+                {
+                    "id": stored["id"],
+                    "title": stored["title"],
+                    "title_html": stored["title"] if browse else hit.highlights("title", top=1) or stored["title"],
+                    "date_start": stored["date_start"].date().isoformat(),
+                    "snippet": stored["body"][:240] if browse else hit.highlights("body"),
+                    **{name: stored.get(name, "").split(",") for name in FACETS},
+                    "score": hit.score,
+                }
+            )
+        return {"total": len(results), "results": hits, "facets": {name: results.groups(name) for name in FACETS}}
 
     @staticmethod
     def filter(spec: QuerySpec) -> query.Query | None:
@@ -292,8 +293,9 @@ def percentile(values: Sequence[float], p: float) -> float:
     return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
 
 
-def time_queries(runners: dict[str, Callable[[QuerySpec], dict]], log: Sequence[QuerySpec],
-                 repeats: int) -> tuple[dict[str, list[float]], dict[str, list[float]], dict[str, list[int]]]:
+def time_queries(
+    runners: dict[str, Callable[[QuerySpec], dict]], log: Sequence[QuerySpec], repeats: int
+) -> tuple[dict[str, list[float]], dict[str, list[float]], dict[str, list[int]]]:
     # The first pass warms the caches (newsearch's postings cache, the OS
     # page cache) and is timed on its own: the first searches after a swap.
     totals: dict[str, list[int]] = {name: [] for name in runners}
@@ -320,12 +322,16 @@ def time_calls(runners: dict[str, Callable], arguments: Sequence, repeats: int) 
     return {name: [statistics.median(s) for s in per_argument] for name, per_argument in samples.items()}
 
 
-def bench_size(n: int, queries: int, repeats: int, seed: int, workdir: Path,
-               processes: int) -> tuple[dict[str, Measured], list[QuerySpec]]:
+def bench_size(
+    n: int, queries: int, repeats: int, seed: int, workdir: Path, processes: int
+) -> tuple[dict[str, Measured], list[QuerySpec]]:
     started = time.perf_counter()
     items = generate_items(n, seed)
-    print(f"\n# {n} items generated in {time.perf_counter() - started:.1f} s "
-          f"({sum(len(i.body.split()) for i in items) / n:.0f} body words per item)", flush=True)
+    print(
+        f"\n# {n} items generated in {time.perf_counter() - started:.1f} s "
+        f"({sum(len(i.body.split()) for i in items) / n:.0f} body words per item)",
+        flush=True,
+    )
 
     ours_root = workdir / f"newsearch-{n}"
     gc.collect()
@@ -349,41 +355,71 @@ def bench_size(n: int, queries: int, repeats: int, seed: int, workdir: Path,
     plain_open = time.perf_counter() - started
 
     log = query_log(items, queries, seed)
-    ms, first_ms, totals = time_queries({
-        "newsearch": lambda spec: search(ours_index, parse_search_request(spec.params(), Vocabularies.bundled())),
-        "whoosh": plain,
-    }, log, repeats)
+    ms, first_ms, totals = time_queries(
+        {
+            "newsearch": lambda spec: search(ours_index, parse_search_request(spec.params(), Vocabularies.bundled())),
+            "whoosh": plain,
+        },
+        log,
+        repeats,
+    )
     page_ids = [item.id for item in random.Random(seed).sample(items, min(ITEM_PAGES, n))]
-    item_ms = time_calls({"newsearch": lambda item_id: get_item(ours_index, item_id),
-                          "whoosh": plain.item_page}, page_ids, repeats)
+    item_ms = time_calls(
+        {"newsearch": lambda item_id: get_item(ours_index, item_id), "whoosh": plain.item_page}, page_ids, repeats
+    )
     ours_index.close()
     plain.close()
     return {
-        "newsearch": Measured("newsearch", ours_build, ours_cpu, directory_bytes(ours_root), ours_open,
-                              ms["newsearch"], first_ms["newsearch"], totals["newsearch"], item_ms["newsearch"]),
-        "whoosh": Measured("plain Whoosh", plain_build, plain_cpu, directory_bytes(plain_path), plain_open,
-                           ms["whoosh"], first_ms["whoosh"], totals["whoosh"], item_ms["whoosh"]),
+        "newsearch": Measured(
+            "newsearch",
+            ours_build,
+            ours_cpu,
+            directory_bytes(ours_root),
+            ours_open,
+            ms["newsearch"],
+            first_ms["newsearch"],
+            totals["newsearch"],
+            item_ms["newsearch"],
+        ),
+        "whoosh": Measured(
+            "plain Whoosh",
+            plain_build,
+            plain_cpu,
+            directory_bytes(plain_path),
+            plain_open,
+            ms["whoosh"],
+            first_ms["whoosh"],
+            totals["whoosh"],
+            item_ms["whoosh"],
+        ),
     }, log
 
 
 def print_table(n: int, measured: dict[str, Measured], log: Sequence[QuerySpec]) -> None:
     ours, plain = measured["newsearch"], measured["whoosh"]
-    header = (f"{'items':>6} {'system':<13} {'build s':>8} {'cpu s':>7} {'items/s':>8} {'index MB':>9} {'open s':>7} "
-              f"{'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'max ms':>8}")
+    header = (
+        f"{'items':>6} {'system':<13} {'build s':>8} {'cpu s':>7} {'items/s':>8} {'index MB':>9} {'open s':>7} "
+        f"{'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'max ms':>8}"
+    )
     print(header)
     print("-" * len(header))
     for m in (ours, plain):
-        print(f"{n:>6} {m.system:<13} {m.build_s:>8.2f} {m.build_cpu_s:>7.2f} {m.items_per_s(n):>8.0f} "
-              f"{m.index_bytes / 1e6:>9.1f} {m.open_s:>7.2f} "
-              + " ".join(f"{percentile(m.query_ms, p):>8.1f}" for p in (50, 95, 99, 100)))
-    print(f"{n:>6} {'plain/ours':<13} {plain.build_s / ours.build_s:>7.2f}x "
-          f"{plain.build_cpu_s / ours.build_cpu_s:>6.2f}x {'':>8} "
-          f"{plain.index_bytes / ours.index_bytes:>8.2f}x {'':>7} "
-          + " ".join(f"{percentile(plain.query_ms, p) / percentile(ours.query_ms, p):>7.2f}x"
-                     for p in (50, 95, 99, 100)))
-    print(f"  first runs (cold caches): newsearch p50 {percentile(ours.first_ms, 50):.1f} / "
-          f"p95 {percentile(ours.first_ms, 95):.1f} ms; plain Whoosh p50 {percentile(plain.first_ms, 50):.1f} / "
-          f"p95 {percentile(plain.first_ms, 95):.1f} ms")
+        print(
+            f"{n:>6} {m.system:<13} {m.build_s:>8.2f} {m.build_cpu_s:>7.2f} {m.items_per_s(n):>8.0f} "
+            f"{m.index_bytes / 1e6:>9.1f} {m.open_s:>7.2f} "
+            + " ".join(f"{percentile(m.query_ms, p):>8.1f}" for p in (50, 95, 99, 100))
+        )
+    print(
+        f"{n:>6} {'plain/ours':<13} {plain.build_s / ours.build_s:>7.2f}x "
+        f"{plain.build_cpu_s / ours.build_cpu_s:>6.2f}x {'':>8} "
+        f"{plain.index_bytes / ours.index_bytes:>8.2f}x {'':>7} "
+        + " ".join(f"{percentile(plain.query_ms, p) / percentile(ours.query_ms, p):>7.2f}x" for p in (50, 95, 99, 100))
+    )
+    print(
+        f"  first runs (cold caches): newsearch p50 {percentile(ours.first_ms, 50):.1f} / "
+        f"p95 {percentile(ours.first_ms, 95):.1f} ms; plain Whoosh p50 {percentile(plain.first_ms, 50):.1f} / "
+        f"p95 {percentile(plain.first_ms, 95):.1f} ms"
+    )
     print("\n  by query kind (count: newsearch p50/p95 ms | plain Whoosh p50/p95 ms):")
     for kind, _ in QUERY_KINDS:
         rows = [i for i, spec in enumerate(log) if spec.kind == kind]
@@ -394,15 +430,21 @@ def print_table(n: int, measured: dict[str, Measured], log: Sequence[QuerySpec])
             times = [m.query_ms[i] for i in rows]
             cells.append(f"{percentile(times, 50):7.1f} /{percentile(times, 95):7.1f}")
         print(f"  {kind:<9} {len(rows):>4}: {cells[0]} | {cells[1]}")
-    agree = sum(abs(a - b) <= 0.1 * max(a, b) for a, b in zip(ours.totals, plain.totals))
-    print(f"  totals within 10% of each other on {agree}/{len(log)} queries "
-          f"(analyzers differ: newsearch folds spellings and accents and expands facet names)")
-    print(f"  item pages with {RELATED_ITEMS} related items ({len(ours.item_ms)} items): newsearch p50 "
-          f"{percentile(ours.item_ms, 50):.1f} / p95 {percentile(ours.item_ms, 95):.1f} ms; plain Whoosh "
-          f"(more_like) p50 {percentile(plain.item_ms, 50):.1f} / p95 {percentile(plain.item_ms, 95):.1f} ms")
+    agree = sum(abs(a - b) <= 0.1 * max(a, b) for a, b in zip(ours.totals, plain.totals, strict=True))
+    print(
+        f"  totals within 10% of each other on {agree}/{len(log)} queries "
+        f"(analyzers differ: newsearch folds spellings and accents and expands facet names)"
+    )
+    print(
+        f"  item pages with {RELATED_ITEMS} related items ({len(ours.item_ms)} items): newsearch p50 "
+        f"{percentile(ours.item_ms, 50):.1f} / p95 {percentile(ours.item_ms, 95):.1f} ms; plain Whoosh "
+        f"(more_like) p50 {percentile(plain.item_ms, 50):.1f} / p95 {percentile(plain.item_ms, 95):.1f} ms"
+    )
     slowest = sorted(range(len(log)), key=lambda i: ours.query_ms[i], reverse=True)[:5]
-    print("  slowest for newsearch: " + "; ".join(
-        f"{log[i]} {ours.query_ms[i]:.0f} ms ({ours.totals[i]} hits)" for i in slowest))
+    print(
+        "  slowest for newsearch: "
+        + "; ".join(f"{log[i]} {ours.query_ms[i]:.0f} ms ({ours.totals[i]} hits)" for i in slowest)
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -411,8 +453,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--processes", type=int, default=available_cpus(),
-                        help="processes newsearch builds with (default: the available CPUs, as `newsearch build`)")
+    parser.add_argument(
+        "--processes",
+        type=int,
+        default=available_cpus(),
+        help="processes newsearch builds with (default: the available CPUs, as `newsearch build`)",
+    )
     args = parser.parse_args(argv)
     results = {}
     with tempfile.TemporaryDirectory(prefix="newsearch-bench-") as tmp:
@@ -429,10 +475,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     build_cpu = plain.build_cpu_s / ours.build_cpu_s
     print(f"\ntargets at {n} items:")
     print(f"  search p95 {p95:.1f} ms (target <= {TARGET_P95_MS:g} ms): {'met' if p95 <= TARGET_P95_MS else 'NOT met'}")
-    print(f"  search p95 {speedup:.2f}x faster than plain Whoosh (target >= {TARGET_SEARCH_SPEEDUP:g}x): "
-          f"{'met' if speedup >= TARGET_SEARCH_SPEEDUP else 'NOT met'}")
-    print(f"  build {build:.2f}x faster than plain Whoosh, {build_cpu:.2f}x in CPU time "
-          f"(target >= {TARGET_BUILD_SPEEDUP:g}x): {'met' if build >= TARGET_BUILD_SPEEDUP else 'NOT met'}")
+    print(
+        f"  search p95 {speedup:.2f}x faster than plain Whoosh (target >= {TARGET_SEARCH_SPEEDUP:g}x): "
+        f"{'met' if speedup >= TARGET_SEARCH_SPEEDUP else 'NOT met'}"
+    )
+    print(
+        f"  build {build:.2f}x faster than plain Whoosh, {build_cpu:.2f}x in CPU time "
+        f"(target >= {TARGET_BUILD_SPEEDUP:g}x): {'met' if build >= TARGET_BUILD_SPEEDUP else 'NOT met'}"
+    )
     return 0
 
 

@@ -39,22 +39,24 @@ from pathlib import Path
 
 import pycountry
 
-from indexer.ingest.clean import CleanBody, clean_body, clean_line
-from indexer.ingest.dates import DATE_PATTERN, parse_date_text
 from indexer.facets.countries import country_name
 from indexer.facets.programmes import programme
 from indexer.facets.regions import region_name
 from indexer.facets.themes import theme_labels
 from indexer.facets.vocabulary import Vocabularies
+from indexer.ingest.clean import CleanBody, clean_body, clean_line
+from indexer.ingest.dates import DATE_PATTERN, parse_date_text
+from indexer.ingest.sources import sort_newest_first
 from indexer.model import Country, FacetValue, NewsItem, normalise_title
 from indexer.pipeline import tagged_items
-from indexer.ingest.sources import sort_newest_first
 
 FIRST_DAY = dt.date(2019, 1, 1)
 LAST_DAY = dt.date(2026, 12, 31)
 
-INTRO = ("Please see below a non-exhaustive selection of news items to reflect the richness "
-         "of contacts and joint activities happening between the EU and UNODC.")
+INTRO = (
+    "Please see below a non-exhaustive selection of news items to reflect the richness "
+    "of contacts and joint activities happening between the EU and UNODC."
+)
 
 # How often the next word comes from the chain of the item's theme rather
 # than from all bodies: high enough that items of a theme share words,
@@ -79,8 +81,7 @@ REPLACE_COUNTRY, ADD_COUNTRY = 0.25, 0.35  # ADD_COUNTRY: chance of each further
 ADD_REGION, DROP_REGION = 0.1, 0.1
 
 # Date kinds, as (kind, weight); the real page has about a quarter ranges.
-DATE_KINDS = (("day", 66), ("range", 25), ("cross-month", 3), ("cross-year", 0.5), ("month", 3),
-              ("stray-space", 2.5))
+DATE_KINDS = (("day", 66), ("range", 25), ("cross-month", 3), ("cross-year", 0.5), ("month", 3), ("stray-space", 2.5))
 WORD_STYLE = 0.55  # `10 December 2019` rather than `10.12.2019`
 
 _PARA, _SENT, _TITLE, _TITLE_END = "\x02", "\x03", "\x04", "\x05"
@@ -89,8 +90,20 @@ _ABBREVIATION = re.compile(r"^(?:[A-Z][a-z]?|Mr|Ms|Mrs|Dr|St|No|Nos|Art|e\.g|i\.
 _STARTS_WITH_DATE = re.compile(rf"(?:{DATE_PATTERN})\b", re.IGNORECASE)
 _NAME = re.compile(r"^([A-Z][a-z]{3,})([.,;:)]*)$")
 _DANGLING = {"and", "the", "of", "in", "to", "for", "on", "a", "an", "with", "by", "at", "from", "as", "its"}
-_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
-           "September", "October", "November", "December")
+_MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
 
 
 Chain = dict[str, tuple[str, ...]]  # state -> successors, repeated as often as seen
@@ -127,8 +140,11 @@ def corpus_model() -> CorpusModel:
     month_counts = collections.Counter(item.date_start.month for item in real)
     vocabularies = Vocabularies.bundled()
     programmes = tuple(programme(vocabularies, slug).value for slug in vocabularies.toml("programmes.toml"))
-    regions = tuple(FacetValue(slug, region_name(vocabularies, slug) or slug)
-                    for slug in vocabularies.toml("regions.toml") if slug not in ("not_regions", "office_names"))
+    regions = tuple(
+        FacetValue(slug, region_name(vocabularies, slug) or slug)
+        for slug in vocabularies.toml("regions.toml")
+        if slug not in ("not_regions", "office_names")
+    )
     return CorpusModel(
         templates=tuple(real),
         bodies=_body_chain(real),
@@ -265,8 +281,7 @@ class _Generator:
             del lengths[int(self.rng.random() * len(lengths))]
         if self.rng.random() < 0.2:
             lengths.append(self.pick(lengths))
-        paragraphs = [self.paragraph(max(3, round(n * self.rng.lognormvariate(-0.06, 0.25))), topic)
-                      for n in lengths]
+        paragraphs = [self.paragraph(max(3, round(n * self.rng.lognormvariate(-0.06, 0.25))), topic) for n in lengths]
         return "\n\n".join(paragraphs)
 
     def maybe_new_name(self, word: str) -> str:
@@ -331,8 +346,9 @@ class _Generator:
     def programmes(self, real: Sequence[FacetValue]) -> tuple[FacetValue, ...]:
         return self._drop_or_add(real, DROP_PROGRAMME, ADD_PROGRAMME, self.model.programmes)
 
-    def _drop_or_add(self, real: Sequence[FacetValue], drop: float, add: float,
-                     pool: Sequence[FacetValue]) -> tuple[FacetValue, ...]:
+    def _drop_or_add(
+        self, real: Sequence[FacetValue], drop: float, add: float, pool: Sequence[FacetValue]
+    ) -> tuple[FacetValue, ...]:
         """A real item's values, one perhaps dropped and one perhaps added."""
         found = list(real)
         if found and self.rng.random() < drop:
@@ -405,8 +421,7 @@ def _num_date(day: dt.date) -> str:
 def _is_clean(text: str) -> bool:
     """Text that reads back unchanged from a page: cleaning leaves it as it
     is, finds no credit or source in it, and it does not look like a heading."""
-    return (clean_body([text]) == CleanBody(text, None, None)
-            and not _STARTS_WITH_DATE.match(text))
+    return clean_body([text]) == CleanBody(text, None, None) and not _STARTS_WITH_DATE.match(text)
 
 
 def generate_items(n: int, seed: int = 0) -> list[NewsItem]:

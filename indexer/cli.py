@@ -32,9 +32,10 @@ def main(argv: Sequence[str] | None = None, commands: Sequence[AddCommand] = ())
     args = _parser(commands).parse_args(argv)
     # Builds and updates say what they did (versions written, swapped, pruned).
     writes = args.command in ("build", "update")
-    logging.basicConfig(level=logging.DEBUG if getattr(args, "verbose", False) else
-                        logging.INFO if writes else logging.WARNING,
-                        format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.DEBUG if getattr(args, "verbose", False) else logging.INFO if writes else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
     try:
         return args.run(args)
     except (ParseError, InvalidRequest, IndexBusy, IndexMissing, VocabularyError) as err:
@@ -52,29 +53,44 @@ def _parser(extra_commands: Sequence[AddCommand] = ()) -> argparse.ArgumentParse
 
     parse = commands.add_parser("parse", help="print parsed items as JSON Lines")
     _add_sources(parse)
-    parse.add_argument("--check", action="store_true",
-                       help="print a summary per page instead; exit non-zero on errors")
+    parse.add_argument("--check", action="store_true", help="print a summary per page instead; exit non-zero on errors")
     parse.set_defaults(run=cmd_parse)
 
-    for name, run, help_text in (("build", cmd_build, "rebuild the index from scratch"),
-                                 ("update", cmd_update, "apply only what changed to the index")):
+    for name, run, help_text in (
+        ("build", cmd_build, "rebuild the index from scratch"),
+        ("update", cmd_update, "apply only what changed to the index"),
+    ):
         command = commands.add_parser(name, help=help_text)
         add_index_argument(command)
         _add_sources(command)
-        command.add_argument("--lock-timeout", type=float, default=60.0, metavar="SECONDS",
-                             help="how long to wait for another build or update (default 60)")
+        command.add_argument(
+            "--lock-timeout",
+            type=float,
+            default=60.0,
+            metavar="SECONDS",
+            help="how long to wait for another build or update (default 60)",
+        )
         command.add_argument("-v", "--verbose", action="store_true")
         command.set_defaults(run=run)
     commands.choices["build"].add_argument(
-        "--processes", type=int, default=available_cpus(), metavar="N",
-        help="write the index in up to N processes (default: the available CPUs, %(default)s)")
+        "--processes",
+        type=int,
+        default=available_cpus(),
+        metavar="N",
+        help="write the index in up to N processes (default: the available CPUs, %(default)s)",
+    )
 
     search = commands.add_parser("search", help="search the index")
     search.add_argument("query", nargs="?", default="")
     search.add_argument("--json", action="store_true", help="print the result as JSON")
     for facet in FACETS:
-        search.add_argument(f"--{facet.name}", action="append", default=[], metavar=facet.name.upper(),
-                            help=f"only items with this {facet.title.lower()}: {facet.hint} (repeatable)")
+        search.add_argument(
+            f"--{facet.name}",
+            action="append",
+            default=[],
+            metavar=facet.name.upper(),
+            help=f"only items with this {facet.title.lower()}: {facet.hint} (repeatable)",
+        )
     search.add_argument("--from", dest="date_from", metavar="DATE")
     search.add_argument("--to", dest="date_to", metavar="DATE")
     search.add_argument("--sort", choices=("relevance", "newest", "oldest"), default="relevance")
@@ -89,17 +105,21 @@ def _parser(extra_commands: Sequence[AddCommand] = ()) -> argparse.ArgumentParse
 
 
 def _add_sources(command: argparse.ArgumentParser) -> None:
-    command.add_argument("sources", nargs="*", metavar="SOURCE",
-                         help="page files, folders or http(s) URLs (default: the bundled corpus)")
+    command.add_argument(
+        "sources", nargs="*", metavar="SOURCE", help="page files, folders or http(s) URLs (default: the bundled corpus)"
+    )
     command.add_argument("--timeout", type=float, default=10.0, help="URL fetch timeout in seconds")
-    command.add_argument("--vocabularies", metavar="DIR",
-                         help="the folder of vocabulary files to tag items with "
-                              "(default: $NEWSEARCH_VOCABULARIES or the bundled ones)")
+    command.add_argument(
+        "--vocabularies",
+        metavar="DIR",
+        help="the folder of vocabulary files to tag items with (default: $NEWSEARCH_VOCABULARIES or the bundled ones)",
+    )
 
 
 def add_index_argument(command: argparse.ArgumentParser) -> None:
-    command.add_argument("--index", default=None, metavar="DIR",
-                         help="index directory (default: $NEWSEARCH_INDEX_DIR or ./index)")
+    command.add_argument(
+        "--index", default=None, metavar="DIR", help="index directory (default: $NEWSEARCH_INDEX_DIR or ./index)"
+    )
 
 
 def _store(args) -> IndexStore:
@@ -128,8 +148,13 @@ def cmd_parse(args) -> int:
 def cmd_build(args) -> int:
     vocabularies = vocabularies_from(args.vocabularies)
     items = tagged_items(args.sources, args.timeout, vocabularies)
-    manifest = _store(args).build(items, _source_names(args.sources), progress=_progress_bar(),
-                                  processes=args.processes, vocabularies=vocabularies)
+    manifest = _store(args).build(
+        items,
+        _source_names(args.sources),
+        progress=_progress_bar(),
+        processes=args.processes,
+        vocabularies=vocabularies,
+    )
     print(f"built {manifest['version']}: {manifest['documents']} documents in {_store(args).root}")
     return 0
 
@@ -138,17 +163,25 @@ def cmd_update(args) -> int:
     vocabularies = vocabularies_from(args.vocabularies)
     items = tagged_items(args.sources, args.timeout, vocabularies)
     counts, manifest = _store(args).update(items, _source_names(args.sources), vocabularies)
-    print(f"added {counts.added}, changed {counts.changed}, removed {counts.removed}, "
-          f"unchanged {counts.unchanged}; serving {manifest['version']} "
-          f"({manifest['documents']} documents)")
+    print(
+        f"added {counts.added}, changed {counts.changed}, removed {counts.removed}, "
+        f"unchanged {counts.unchanged}; serving {manifest['version']} "
+        f"({manifest['documents']} documents)"
+    )
     return 0
 
 
 def cmd_search(args) -> int:
     from indexer.search.engine import Catalog, search
 
-    params = {"q": [args.query], "from": [args.date_from or ""], "to": [args.date_to or ""],
-              "sort": [args.sort], "page": [args.page], "per_page": [args.per_page]}
+    params = {
+        "q": [args.query],
+        "from": [args.date_from or ""],
+        "to": [args.date_to or ""],
+        "sort": [args.sort],
+        "page": [args.page],
+        "per_page": [args.per_page],
+    }
     params.update({facet.name: getattr(args, facet.name) for facet in FACETS})
     index = Catalog(_store(args)).current()
     result = search(index, parse_search_request(params, index.vocabularies))
@@ -159,8 +192,9 @@ def cmd_search(args) -> int:
         print(result["notice"])
     print(f"{result['total']} items (page {result['page']} of {result['pages']})")
     for hit in result["results"]:
-        dates = hit["date_start"] if hit["date_start"] == hit["date_end"] else \
-            f"{hit['date_start']} to {hit['date_end']}"
+        dates = (
+            hit["date_start"] if hit["date_start"] == hit["date_end"] else f"{hit['date_start']} to {hit['date_end']}"
+        )
         print(f"  {dates}  {hit['title']}  [{hit['id']}]")
     if result["suggestion"] and not result["suggestion"]["searched"]:
         print(f"Did you mean: {result['suggestion']['q']}")

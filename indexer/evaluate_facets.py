@@ -35,13 +35,18 @@ from indexer.facets import extract_facets
 from indexer.facets.programmes import programme_slug
 from indexer.facets.regions import region_slug
 from indexer.facets.vocabulary import Vocabularies
-from indexer.model import NewsItem, ParseError, normalise_title
 from indexer.ingest.sources import load_items
+from indexer.model import NewsItem, ParseError, normalise_title
 
 DEFAULT_LABELLED = Path(__file__).resolve().parent.parent / "tests" / "data" / "facets_labelled_items.json"
 
 COUNTRIES, PRIMARY_COUNTRIES, PROGRAMMES, THEMES, REGIONS = (
-    "countries", "primary countries", "programmes", "themes", "regions")
+    "countries",
+    "primary countries",
+    "programmes",
+    "themes",
+    "regions",
+)
 MEASURES = (COUNTRIES, PRIMARY_COUNTRIES, PROGRAMMES, THEMES, REGIONS)
 
 # The targets on the labelled items: every country assigned (any role) is
@@ -134,8 +139,10 @@ def compare(label: dict[str, Any], item: NewsItem) -> dict[str, Comparison]:
         PRIMARY_COUNTRIES: _compare_sets({c.code for c in item.countries if c.role == "primary"}, labelled_primary),
         PROGRAMMES: _compare_programmes([p.value for p in item.programmes], label.get("programmes", [])),
         THEMES: _compare_sets(set(item.themes), set(label["themes"])),
-        REGIONS: _compare_sets({r.value for r in item.regions},
-                               {region_slug(Vocabularies.bundled(), name) or name for name in label.get("regions", [])}),
+        REGIONS: _compare_sets(
+            {r.value for r in item.regions},
+            {region_slug(Vocabularies.bundled(), name) or name for name in label.get("regions", [])},
+        ),
     }
 
 
@@ -190,14 +197,21 @@ def _find_item(label: dict[str, Any], items: Sequence[NewsItem]) -> NewsItem | N
 
 
 def format_report(report: Report, targets: dict[str, float]) -> str:
-    lines = [f"{report.items} labelled items compared", "",
-             f"{'measure':<20}{'precision':>10}{'recall':>8}{'f1':>7}   target"]
+    lines = [
+        f"{report.items} labelled items compared",
+        "",
+        f"{'measure':<20}{'precision':>10}{'recall':>8}{'f1':>7}   target",
+    ]
     for measure in MEASURES:
         score = report.scores[measure]
-        goals = [f"{metric.rpartition('.')[2]} >= {value:.2f}" for metric, value in targets.items()
-                 if metric.rpartition(".")[0] == measure]
-        lines.append(f"{measure:<20}{score.precision:>10.3f}{score.recall:>8.3f}{score.f1:>7.3f}   "
-                     f"{', '.join(goals) or '-'}")
+        goals = [
+            f"{metric.rpartition('.')[2]} >= {value:.2f}"
+            for metric, value in targets.items()
+            if metric.rpartition(".")[0] == measure
+        ]
+        lines.append(
+            f"{measure:<20}{score.precision:>10.3f}{score.recall:>8.3f}{score.f1:>7.3f}   {', '.join(goals) or '-'}"
+        )
     unmet = report.unmet(targets)
     lines += ["", "targets: " + ("all met" if not unmet else "UNMET: " + "; ".join(unmet))]
     if report.misses:
@@ -255,12 +269,21 @@ def _parser() -> argparse.ArgumentParser:
         prog="python -m indexer.evaluate_facets",
         description="Score facet extraction against hand-labelled items.",
     )
-    parser.add_argument("inputs", nargs="*", metavar="LABELLED_JSON | SOURCE",
-                        help=f"a labelled .json file first (default: {DEFAULT_LABELLED.name}), then pages to parse "
-                             "(default: the bundled corpus)")
+    parser.add_argument(
+        "inputs",
+        nargs="*",
+        metavar="LABELLED_JSON | SOURCE",
+        help=f"a labelled .json file first (default: {DEFAULT_LABELLED.name}), then pages to parse "
+        "(default: the bundled corpus)",
+    )
     parser.add_argument("--check", action="store_true", help="exit 1 when a target is unmet")
-    parser.add_argument("--min", action="append", default=[], metavar="METRIC=VALUE",
-                        help="set a target, e.g. 'themes.f1=0.85' (implies --check)")
+    parser.add_argument(
+        "--min",
+        action="append",
+        default=[],
+        metavar="METRIC=VALUE",
+        help="set a target, e.g. 'themes.f1=0.85' (implies --check)",
+    )
     return parser
 
 

@@ -18,18 +18,18 @@ import sys
 import tempfile
 from pathlib import Path
 
+from indexer.build.store import IndexStore
 from indexer.model import normalise_title
 from indexer.pipeline import tagged_items
-from indexer.search.request import SearchRequest
 from indexer.search.engine import Catalog, SearchIndex, search
-from indexer.build.store import IndexStore
+from indexer.search.request import SearchRequest
 
 DEFAULT_JUDGED = Path(__file__).resolve().parent.parent / "tests" / "data" / "judged_queries.json"
 K = 10
 
 
 def dcg(grades: list[int]) -> float:
-    return sum((2 ** grade - 1) / math.log2(rank + 2) for rank, grade in enumerate(grades))
+    return sum((2**grade - 1) / math.log2(rank + 2) for rank, grade in enumerate(grades))
 
 
 def score_query(index: SearchIndex, judged: dict, k: int = K) -> dict:
@@ -60,10 +60,8 @@ def evaluate(index: SearchIndex, queries: list[dict]) -> dict:
 
 def check_titles(index: SearchIndex, queries: list[dict]) -> list[str]:
     """Judged titles that are not in the index: a typo there scores as a miss."""
-    known = {normalise_title(hit["title"]) for hit in
-             search(index, SearchRequest(per_page=100000))["results"]}
-    return sorted({j["title"] for q in queries for j in q["judgments"]
-                   if normalise_title(j["title"]) not in known})
+    known = {normalise_title(hit["title"]) for hit in search(index, SearchRequest(per_page=100000))["results"]}
+    return sorted({j["title"] for q in queries for j in q["judgments"] if normalise_title(j["title"]) not in known})
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -25,6 +25,7 @@ def vocabularies_from(folder: str | os.PathLike | None = None) -> Vocabularies:
     return Vocabularies(folder) if folder else Vocabularies.bundled()
 
 
-def tagged_items(sources: Sequence[str] = (), timeout: float = 10.0,
-                 vocabularies: Vocabularies | None = None) -> list[NewsItem]:
+def tagged_items(
+    sources: Sequence[str] = (), timeout: float = 10.0, vocabularies: Vocabularies | None = None
+) -> list[NewsItem]:
     return [extract_facets(item, vocabularies) for item in load_items(sources, timeout=timeout)]

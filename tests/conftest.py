@@ -1,8 +1,8 @@
 import pytest
 
+from indexer.build.store import IndexStore
 from indexer.pipeline import tagged_items
 from indexer.search.engine import Catalog
-from indexer.build.store import IndexStore
 from webapp import create_app
 
 
@@ -27,8 +27,7 @@ def corpus_index(corpus_index_dir):
 
 @pytest.fixture
 def app(corpus_index_dir):
-    return create_app({"TESTING": True, "INDEX_DIR": str(corpus_index_dir),
-                       "RATELIMIT_ENABLED": False})
+    return create_app({"TESTING": True, "INDEX_DIR": str(corpus_index_dir), "RATELIMIT_ENABLED": False})
 
 
 @pytest.fixture

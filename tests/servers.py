@@ -22,17 +22,31 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def running_server(index_dir: Path, log_path: Path, workers: int = 2,
-                   env: dict[str, str] | None = None) -> Iterator[str]:
+def running_server(
+    index_dir: Path, log_path: Path, workers: int = 2, env: dict[str, str] | None = None
+) -> Iterator[str]:
     """Yields the server's base URL. The log goes to a file, not a pipe: an
     unread pipe fills up with the access log and stalls the workers."""
     port = free_port()
-    command = [sys.executable, "-m", "webapp.cli", "serve", "--host", "127.0.0.1",
-               "--port", str(port), "--workers", str(workers), "--index", str(index_dir)]
+    command = [
+        sys.executable,
+        "-m",
+        "webapp.cli",
+        "serve",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+        "--index",
+        str(index_dir),
+    ]
     base = f"http://127.0.0.1:{port}"
     with open(log_path, "wb") as log:
-        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT,
-                                   start_new_session=True, env={**os.environ, **(env or {})})
+        process = subprocess.Popen(
+            command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True, env={**os.environ, **(env or {})}
+        )
         try:
             _wait_until_up(base, process)
             yield base

@@ -8,8 +8,9 @@ from webapp.admin import REINDEX_LOCK, _only_one_reindex
 @pytest.fixture
 def admin_app(tmp_path, corpus_items):
     IndexStore(tmp_path).build(corpus_items[:10])
-    return create_app({"TESTING": True, "INDEX_DIR": str(tmp_path), "ADMIN_TOKEN": "s3cret",
-                       "RATELIMIT_ENABLED": False})
+    return create_app(
+        {"TESTING": True, "INDEX_DIR": str(tmp_path), "ADMIN_TOKEN": "s3cret", "RATELIMIT_ENABLED": False}
+    )
 
 
 def error(response):
@@ -40,8 +41,7 @@ def test_reindex_applies_an_update_and_reports_the_counts(admin_app):
 
 def test_only_one_reindex_at_a_time(admin_app, tmp_path):
     with _only_one_reindex(tmp_path):
-        response = admin_app.test_client().post("/api/admin/reindex",
-                                                headers={"Authorization": "Bearer s3cret"})
+        response = admin_app.test_client().post("/api/admin/reindex", headers={"Authorization": "Bearer s3cret"})
         assert error(response) == (409, "conflict")
     assert (tmp_path / REINDEX_LOCK).exists()
 

@@ -24,16 +24,23 @@ from servers import running_server
 from indexer.build.store import IndexStore
 
 CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                 "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 SCREENSHOTS = Path(__file__).resolve().parent.parent / "test-artifacts" / "screenshots"
 TIMEOUT_MS = 10_000
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(),
-                       reason="needs Debian's chromium at /usr/bin/chromium (apt-get install chromium)"),
+    pytest.mark.skipif(
+        not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium (apt-get install chromium)"
+    ),
 ]
 
 expect.set_options(timeout=TIMEOUT_MS)
@@ -43,8 +50,7 @@ expect.set_options(timeout=TIMEOUT_MS)
 def server(tmp_path_factory, corpus_items):
     root = tmp_path_factory.mktemp("browser")
     IndexStore(root / "index").build(corpus_items)
-    with running_server(root / "index", root / "gunicorn.log",
-                        env={"NEWSEARCH_RATELIMIT_ENABLED": "false"}) as base:
+    with running_server(root / "index", root / "gunicorn.log", env={"NEWSEARCH_RATELIMIT_ENABLED": "false"}) as base:
         yield base
 
 
@@ -52,8 +58,7 @@ def server(tmp_path_factory, corpus_items):
 def browser():
     playwright = sync_playwright().start()
     try:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS,
-                                             timeout=30_000)
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, timeout=30_000)
         yield browser
         browser.close()
     finally:
@@ -85,13 +90,18 @@ def open_page(browser, browser_problems):
         context = browser.new_context(**context_options)
         context.set_default_timeout(TIMEOUT_MS)
         context.set_default_navigation_timeout(TIMEOUT_MS)
-        context.expose_function("reportCspViolation",
-                                lambda text: browser_problems.append(f"CSP violation: {text}"))
+        context.expose_function("reportCspViolation", lambda text: browser_problems.append(f"CSP violation: {text}"))
         context.add_init_script(REPORT_CSP_VIOLATIONS)
         contexts.append(context)
         page = context.new_page()
-        page.on("console", lambda msg: browser_problems.append(
-            f"console error: {msg.text} at {msg.location['url']}") if msg.type == "error" else None)
+        page.on(
+            "console",
+            lambda msg: (
+                browser_problems.append(f"console error: {msg.text} at {msg.location['url']}")
+                if msg.type == "error"
+                else None
+            ),
+        )
         page.on("pageerror", lambda err: browser_problems.append(f"page error: {err}"))
         return page
 
@@ -160,7 +170,8 @@ def active_filters(page: Page):
 def facet_button(page: Page, facet: str, label: str):
     # A facet value's accessible name is "<label> <count>"; the box is aria-hidden.
     return page.get_by_role("navigation", name=facet).get_by_role(
-        "button", name=re.compile(rf"^{re.escape(label)} \d+$"))
+        "button", name=re.compile(rf"^{re.escape(label)} \d+$")
+    )
 
 
 def chip(page: Page, facet: str, label: str):
@@ -181,8 +192,7 @@ def expect_facet_rows(page: Page, facet: str, rows: list[dict]) -> None:
 
 
 def expect_results(page: Page, expected: dict, q: str = "") -> None:
-    expect(result_count(page)).to_have_text(
-        count_text(expected["total"], q, expected["page"], expected["pages"]))
+    expect(result_count(page)).to_have_text(count_text(expected["total"], q, expected["page"], expected["pages"]))
     expect(hit_titles(page)).to_have_text([hit["title"] for hit in expected["results"]])
 
 
@@ -261,9 +271,9 @@ def test_search_as_you_type_updates_the_live_region_in_place(server, page):
 
     expect(result_count(page)).to_have_text(count_text(expected["total"], "wildlife"))
     expect(hit_titles(page)).to_have_text([hit["title"] for hit in expected["results"]])
-    assert page.evaluate("window.__liveRegion.isConnected"
-                         " && window.__liveRegion === document.getElementById('result-count')"), \
-        "the result count was replaced instead of updated"
+    assert page.evaluate(
+        "window.__liveRegion.isConnected && window.__liveRegion === document.getElementById('result-count')"
+    ), "the result count was replaced instead of updated"
     screenshot(page, "02b-live-region")
 
 
@@ -346,14 +356,17 @@ def test_opening_an_item_from_the_results(server, page):
     article = page.get_by_role("article")
     expect(page.get_by_role("heading", level=1)).to_have_text(item["title"])
     expect(article).to_contain_text(date_text(item))
-    expect(article.locator(".body p")).to_have_text(
-        [p.strip() for p in item["body"].split("\n\n") if p.strip()])
+    expect(article.locator(".body p")).to_have_text([p.strip() for p in item["body"].split("\n\n") if p.strip()])
     expect(article.get_by_role("list", name="Tags").get_by_role("link")).to_have_text(
-        item["themes"] + [p["name"] for p in item["programmes"]]
-        + [c["name"] for c in item["countries"]] + [r["name"] for r in item["regions"]]
-        + [o["name"] for o in item["organisations"]])
+        item["themes"]
+        + [p["name"] for p in item["programmes"]]
+        + [c["name"] for c in item["countries"]]
+        + [r["name"] for r in item["regions"]]
+        + [o["name"] for o in item["organisations"]]
+    )
     expect(page.get_by_role("region", name="Related news").get_by_role("link")).to_have_text(
-        [related["title"] for related in item["related"]])
+        [related["title"] for related in item["related"]]
+    )
     screenshot(page, "05-item")
 
     article.get_by_role("list", name="Tags").get_by_role("link", name=country["name"], exact=True).click()
@@ -420,8 +433,7 @@ def test_a_320px_wide_screen_needs_no_horizontal_scrolling(server, open_page):
     everything = api(server, "/api/search", per_page=100)
     ids = [hit["id"] for hit in everything["results"]]
     assert len(ids) == everything["total"], "more items than one API page holds"
-    search_pages = ["/", "/?q=wildlife", "/?q=wildlife&country=BEL&theme=wildlife+and+forest+crime",
-                    "/?page=2"]
+    search_pages = ["/", "/?q=wildlife", "/?q=wildlife&country=BEL&theme=wildlife+and+forest+crime", "/?page=2"]
     too_wide = {}
     for path in search_pages + [f"/items/{item_id}" for item_id in ids]:
         page.goto(server + path)
@@ -445,8 +457,7 @@ def test_clicking_a_histogram_bar_filters_to_that_month(server, page):
     assert bar_label(month, count) in labels
 
     histogram(page).locator(f'a[aria-label="{bar_label(month, count)}"]').click()
-    expect(active_filters(page).get_by_role("link", name="Remove date filter")).to_have_text(
-        f"{month} to {month} ×")
+    expect(active_filters(page).get_by_role("link", name="Remove date filter")).to_have_text(f"{month} to {month} ×")
     expect(page.get_by_label("From")).to_have_value(month)
     expect(page.get_by_label("To")).to_have_value(month)
     expect_results(page, in_month)
@@ -468,8 +479,14 @@ def test_histogram_bars_are_links_to_assistive_technology(server, page):
     expect(bar_links).to_have_count(bars.count(), timeout=1_000)
 
 
-TOUR = ["/", "/?q=wildlife", "/?q=wildlife&country=BEL&theme=wildlife+and+forest+crime",
-        "/?from=2019-03&to=2019-06", "/?page=2&sort=oldest", "/?q=wildlfe"]
+TOUR = [
+    "/",
+    "/?q=wildlife",
+    "/?q=wildlife&country=BEL&theme=wildlife+and+forest+crime",
+    "/?from=2019-03&to=2019-06",
+    "/?page=2&sort=oldest",
+    "/?q=wildlfe",
+]
 
 
 @pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
@@ -492,6 +509,5 @@ def test_a_tour_of_every_kind_of_page_is_clean(server, open_page, javascript):
 
 def test_the_site_has_an_icon(server, page):
     page.goto(server + "/")
-    icon = page.evaluate("(document.querySelector('link[rel~=icon]') || {}).href"
-                         " || location.origin + '/favicon.ico'")
+    icon = page.evaluate("(document.querySelector('link[rel~=icon]') || {}).href || location.origin + '/favicon.ico'")
     assert page.request.get(icon, timeout=TIMEOUT_MS).status == 200, icon

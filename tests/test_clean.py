@@ -29,7 +29,10 @@ def test_clean_line(raw, expected):
         ("Image © UNODCEDD 2019 provided a unique opportunity", ("UNODC", "EDD 2019 provided a unique opportunity")),
         ("Image © UNRICOn World day against Human Trafficking", ("UNRIC", "On World day against Human Trafficking")),
         ("Image © Belgian MoFAThe agreement was signed", ("Belgian MoFA", "The agreement was signed")),
-        ("Image © UNODCMr Ketil Ottersen, UNODC's Senior Coordinator", ("UNODC", "Mr Ketil Ottersen, UNODC's Senior Coordinator")),
+        (
+            "Image © UNODCMr Ketil Ottersen, UNODC's Senior Coordinator",
+            ("UNODC", "Mr Ketil Ottersen, UNODC's Senior Coordinator"),
+        ),
         ("Image © Belgian MoFA", ("Belgian MoFA", "")),
         ("Image © UNRIC.", ("UNRIC", "")),
         ("Photo credit UNODC Brussels", ("UNODC Brussels", "")),
@@ -40,7 +43,10 @@ def test_clean_line(raw, expected):
         # not credits, or credits whose end cannot be told: left alone
         ("Photographs of the event were shown", (None, "Photographs of the event were shown")),
         ("Imagery from satellites helps", (None, "Imagery from satellites helps")),
-        ("Image © UNODC the delegation then visited the port", (None, "Image © UNODC the delegation then visited the port")),
+        (
+            "Image © UNODC the delegation then visited the port",
+            (None, "Image © UNODC the delegation then visited the port"),
+        ),
         ("The meeting, Image © UNODC", (None, "The meeting, Image © UNODC")),
     ],
 )
@@ -124,7 +130,7 @@ def test_clean_body_pulls_out_credit_and_source_and_tidies_the_text():
         "",
         "  \u2022 The\u00a0World Drug Report 2019\u00a0 here",
         "  \u2022 The Annual Report Questionnaire\u00a0 here",
-        "-\u00a0 \u00a0 European Union \"Cocaine Route Programme\"",
+        '-\u00a0 \u00a0 European Union "Cocaine Route Programme"',
         "\u2022",
         "* Transparency International",
         "",
@@ -161,7 +167,10 @@ def test_clean_body_pulls_out_credit_and_source_and_tidies_the_text():
         (["Ministers met in Vienna. Read more"], "Ministers met in Vienna."),
         (["They discussed drugs, crime and more."], "They discussed drugs, crime and more."),
         # a stub label is dropped only when nothing follows it
-        (["Text.", "", "Further information:", "", "Link text here"], "Text.\n\nFurther information:\n\nLink text here"),
+        (
+            ["Text.", "", "Further information:", "", "Link text here"],
+            "Text.\n\nFurther information:\n\nLink text here",
+        ),
         (["Text.", "", "For more information, please visit:", ""], "Text."),
         # chrome lines
         (["Text.", "© 2019 United Nations. All rights reserved.", "Terms of use | Privacy"], "Text."),
@@ -188,5 +197,7 @@ def test_clean_body_warns_about_a_credit_it_cannot_split():
         text="Image © UNODC the delegation then visited the port of Antwerp.",
         image_credit=None,
         source=None,
-        warnings=("cannot tell where the image credit ends in 'Image © UNODC the delegation then visited the port of Antwer'; left in the text",),
+        warnings=(
+            "cannot tell where the image credit ends in 'Image © UNODC the delegation then visited the port of Antwer'; left in the text",
+        ),
     )

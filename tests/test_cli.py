@@ -10,8 +10,19 @@ def test_parse_prints_json_lines(capsys):
     lines = capsys.readouterr().out.splitlines()
     assert len(lines) == 37
     item = json.loads(lines[0])
-    for key in ("id", "date_start", "date_end", "date_raw", "title", "body", "source",
-                "image_credit", "countries", "programmes", "themes"):
+    for key in (
+        "id",
+        "date_start",
+        "date_end",
+        "date_raw",
+        "title",
+        "body",
+        "source",
+        "image_credit",
+        "countries",
+        "programmes",
+        "themes",
+    ):
         assert key in item
 
 

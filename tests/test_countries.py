@@ -2,10 +2,10 @@ import re
 
 import pytest
 
-from indexer.facets.registry import BY_NAME
-from indexer.facets.vocabulary import Vocabularies
 from indexer.facets.countries import _vocabulary, find_countries, find_mentions
+from indexer.facets.registry import BY_NAME
 from indexer.facets.sections import ItemText
+from indexer.facets.vocabulary import Vocabularies
 from indexer.model import Country
 
 
@@ -13,49 +13,81 @@ def codes(text: str) -> set[str]:
     return {mention.code for mention in find_mentions(ItemText("News", [text]))}
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("Piracy in the Gulf of Guinea is rising.", set()),
-    ("Guinea and Guinea-Bissau signed, and so did Papua New Guinea.", {"GIN", "GNB", "PNG"}),
-    ("Officials from Nigeria met.", {"NGA"}),
-    ("Officials from Niger met.", {"NER"}),
-    ("Oil spills in the Niger Delta.", {"NGA"}),
-    ("Officials from Romania met.", {"ROU"}),
-    ("Somalia and Kenya signed.", {"SOM", "KEN"}),
-    ("Mr Chad Smith and Ms Jordan Lee spoke, as did Michael Jordan.", set()),
-    ("Lake Chad is shrinking.", set()),
-    ("Funds for Uganda, Chad and Cameroon.", {"UGA", "TCD", "CMR"}),
-    ("In Jordan, prisons were visited.", {"JOR"}),
-    ("Georgia Brown of the WCO visited Batumi, Georgia.", {"GEO"}),
-    ("Atlanta, Georgia hosted the conference.", set()),
-    ("Roast turkey was served.", set()),
-    ("Turkey, also written Türkiye, joined.", {"TUR"}),
-    ("NATO counterparts from the Russian and Ukraine Relation Section met.", set()),
-    ("UNODC and the EU met the UN.", set()),
-    ("It received US$ 6.7 million.", set()),
-    ("It follows the Doha Declaration.", set()),
-    ("The congress was held in Doha.", {"QAT"}),
-    ("The Vienna Convention and the Paris Pact were discussed.", set()),
-    ("Ships crossing the Indian Ocean.", set()),
-    ("Latin American and Inter-American bodies met.", set()),
-    ("Spanish-speaking countries and the French language.", set()),
-    ("The Belgian Federal Prosecutor's Office took part.", {"BEL"}),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("Piracy in the Gulf of Guinea is rising.", set()),
+        ("Guinea and Guinea-Bissau signed, and so did Papua New Guinea.", {"GIN", "GNB", "PNG"}),
+        ("Officials from Nigeria met.", {"NGA"}),
+        ("Officials from Niger met.", {"NER"}),
+        ("Oil spills in the Niger Delta.", {"NGA"}),
+        ("Officials from Romania met.", {"ROU"}),
+        ("Somalia and Kenya signed.", {"SOM", "KEN"}),
+        ("Mr Chad Smith and Ms Jordan Lee spoke, as did Michael Jordan.", set()),
+        ("Lake Chad is shrinking.", set()),
+        ("Funds for Uganda, Chad and Cameroon.", {"UGA", "TCD", "CMR"}),
+        ("In Jordan, prisons were visited.", {"JOR"}),
+        ("Georgia Brown of the WCO visited Batumi, Georgia.", {"GEO"}),
+        ("Atlanta, Georgia hosted the conference.", set()),
+        ("Roast turkey was served.", set()),
+        ("Turkey, also written Türkiye, joined.", {"TUR"}),
+        ("NATO counterparts from the Russian and Ukraine Relation Section met.", set()),
+        ("UNODC and the EU met the UN.", set()),
+        ("It received US$ 6.7 million.", set()),
+        ("It follows the Doha Declaration.", set()),
+        ("The congress was held in Doha.", {"QAT"}),
+        ("The Vienna Convention and the Paris Pact were discussed.", set()),
+        ("Ships crossing the Indian Ocean.", set()),
+        ("Latin American and Inter-American bodies met.", set()),
+        ("Spanish-speaking countries and the French language.", set()),
+        ("The Belgian Federal Prosecutor's Office took part.", {"BEL"}),
+    ],
+)
 def test_traps(text, expected):
     assert codes(text) == expected
 
 
-@pytest.mark.parametrize("written, code", [
-    ("Iran", "IRN"), ("Islamic Republic of Iran", "IRN"), ("Bolivia", "BOL"),
-    ("Plurinational State of Bolivia", "BOL"), ("Republic of Iraq", "IRQ"), ("Kingdom of Belgium", "BEL"),
-    ("Moldova", "MDA"), ("Republic of Moldova", "MDA"), ("DR Congo", "COD"),
-    ("Democratic Republic of the Congo", "COD"), ("Türkiye", "TUR"), ("Turkey", "TUR"),
-    ("Viet Nam", "VNM"), ("Vietnam", "VNM"), ("Russian Federation", "RUS"), ("Kosovo", "XKX"),
-    ("Belgian", "BEL"), ("Pakistani", "PAK"), ("Iraqi", "IRQ"), ("Iraqis", "IRQ"), ("Moroccan", "MAR"),
-    ("Ugandan", "UGA"), ("Kazakh", "KAZ"), ("Nigerian", "NGA"), ("Nigerians", "NGA"), ("Finnish", "FIN"),
-    ("Finish Presidency", "FIN"), ("Laos", "LAO"),
-    ("Brussels", "BEL"), ("Vienna", "AUT"), ("Antwerp", "BEL"), ("Mechelen", "BEL"), ("Astana", "KAZ"),
-    ("Tunis", "TUN"), ("Kampala", "UGA"), ("Abuja", "NGA"),
-])
+@pytest.mark.parametrize(
+    "written, code",
+    [
+        ("Iran", "IRN"),
+        ("Islamic Republic of Iran", "IRN"),
+        ("Bolivia", "BOL"),
+        ("Plurinational State of Bolivia", "BOL"),
+        ("Republic of Iraq", "IRQ"),
+        ("Kingdom of Belgium", "BEL"),
+        ("Moldova", "MDA"),
+        ("Republic of Moldova", "MDA"),
+        ("DR Congo", "COD"),
+        ("Democratic Republic of the Congo", "COD"),
+        ("Türkiye", "TUR"),
+        ("Turkey", "TUR"),
+        ("Viet Nam", "VNM"),
+        ("Vietnam", "VNM"),
+        ("Russian Federation", "RUS"),
+        ("Kosovo", "XKX"),
+        ("Belgian", "BEL"),
+        ("Pakistani", "PAK"),
+        ("Iraqi", "IRQ"),
+        ("Iraqis", "IRQ"),
+        ("Moroccan", "MAR"),
+        ("Ugandan", "UGA"),
+        ("Kazakh", "KAZ"),
+        ("Nigerian", "NGA"),
+        ("Nigerians", "NGA"),
+        ("Finnish", "FIN"),
+        ("Finish Presidency", "FIN"),
+        ("Laos", "LAO"),
+        ("Brussels", "BEL"),
+        ("Vienna", "AUT"),
+        ("Antwerp", "BEL"),
+        ("Mechelen", "BEL"),
+        ("Astana", "KAZ"),
+        ("Tunis", "TUN"),
+        ("Kampala", "UGA"),
+        ("Abuja", "NGA"),
+    ],
+)
 def test_names_adjectives_and_cities(written, code):
     assert codes(f"Officials met, {written} said.") == {code}
 
@@ -67,7 +99,11 @@ def test_a_name_matches_across_a_line_break_and_a_hyphen():
 def test_names_are_common_english_names():
     text = ItemText("Iran, Bolivia, Moldova, Türkiye, Russia and the DRC meet", [])
     assert {c.code: c.name for c in find_countries(text)} == {
-        "IRN": "Iran", "BOL": "Bolivia", "MDA": "Moldova", "TUR": "Türkiye", "RUS": "Russia",
+        "IRN": "Iran",
+        "BOL": "Bolivia",
+        "MDA": "Moldova",
+        "TUR": "Türkiye",
+        "RUS": "Russia",
         "COD": "Democratic Republic of the Congo",
     }
 
@@ -82,7 +118,8 @@ def test_a_country_in_the_title_is_primary():
 
 def test_a_meeting_place_is_only_mentioned():
     assert roles("EU-UNODC meeting in Brussels", "Officials met in Brussels.", "Brussels was sunny.") == {
-        "BEL": "mentioned"}
+        "BEL": "mentioned"
+    }
 
 
 def test_repeated_mentions_make_a_country_primary_and_a_single_one_does_not():
@@ -101,8 +138,14 @@ def test_donors_and_presidencies_are_mentioned():
         "The programme was launched in 2004.",
         "The donors of the Programme are Australia, Canada, Denmark, France and Japan.",
         "Japan was thanked again. The Finnish Presidency of the Council invited UNODC.",
-    ) == {"AUS": "mentioned", "CAN": "mentioned", "DNK": "mentioned", "FRA": "mentioned", "JPN": "mentioned",
-          "FIN": "mentioned"}
+    ) == {
+        "AUS": "mentioned",
+        "CAN": "mentioned",
+        "DNK": "mentioned",
+        "FRA": "mentioned",
+        "JPN": "mentioned",
+        "FIN": "mentioned",
+    }
 
 
 def test_countries_only_in_trailing_boilerplate_are_mentioned():
@@ -138,8 +181,17 @@ def test_countries_of_the_participants_are_primary_and_the_meeting_place_is_not(
         "Prosecutors and police officers from Albania, Bosnia and Herzegovina, Montenegro, North Macedonia and "
         "Serbia met in Vienna. Experts from the Kingdom of Belgium and from Bolivia met in Geneva.",
         "The Serbian prosecutor presented a case.",
-    ) == {"ALB": "primary", "BIH": "primary", "MNE": "primary", "MKD": "primary", "SRB": "primary",
-          "BEL": "primary", "BOL": "primary", "AUT": "mentioned", "CHE": "mentioned"}
+    ) == {
+        "ALB": "primary",
+        "BIH": "primary",
+        "MNE": "primary",
+        "MKD": "primary",
+        "SRB": "primary",
+        "BEL": "primary",
+        "BOL": "primary",
+        "AUT": "mentioned",
+        "CHE": "mentioned",
+    }
 
 
 def test_a_subject_cue_reaches_only_the_list_right_after_it():
@@ -149,12 +201,15 @@ def test_a_subject_cue_reaches_only_the_list_right_after_it():
     ) == {"MLI": "primary", "NER": "primary", "JPN": "mentioned", "TCD": "mentioned"}
 
 
-@pytest.mark.parametrize("text", [
-    "Ms Dakowah, UNODC Representative in Brussels, spoke.",
-    "The Representative of the UNODC Liaison Office in Brussels spoke.",
-    "The Head of the EU Delegation in Kampala spoke.",
-    "The UNODC Brussels Liaison Office and Vienna HQ advised.",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Ms Dakowah, UNODC Representative in Brussels, spoke.",
+        "The Representative of the UNODC Liaison Office in Brussels spoke.",
+        "The Head of the EU Delegation in Kampala spoke.",
+        "The UNODC Brussels Liaison Office and Vienna HQ advised.",
+    ],
+)
 def test_the_seat_of_an_office_is_no_mention(text):
     assert codes(text) == set()
 
@@ -176,10 +231,13 @@ def test_a_city_of_an_event_to_come_is_not_counted():
 
 
 def test_primary_countries_come_first_then_by_evidence():
-    text = ItemText("Bolivia and Belgium meet", [
-        "Prosecutors from Bolivia and Belgium met in Antwerp.",
-        "Belgium hosted the forum with the US Bureau of International Narcotics and Law Enforcement Affairs.",
-    ])
+    text = ItemText(
+        "Bolivia and Belgium meet",
+        [
+            "Prosecutors from Bolivia and Belgium met in Antwerp.",
+            "Belgium hosted the forum with the US Bureau of International Narcotics and Law Enforcement Affairs.",
+        ],
+    )
     assert find_countries(text) == (
         Country("BEL", "Belgium", "primary"),
         Country("BOL", "Bolivia", "primary"),
@@ -187,12 +245,32 @@ def test_primary_countries_come_first_then_by_evidence():
     )
 
 
-@pytest.mark.parametrize("typed, code", [
-    ("IRQ", "IRQ"), ("irq", "IRQ"), ("IQ", "IRQ"), ("Iraq", "IRQ"), ("iraq", "IRQ"), ("Iraqi", "IRQ"),
-    ("Republic of Iraq", "IRQ"), ("Türkiye", "TUR"), ("turkey", "TUR"), ("TR", "TUR"), ("DR Congo", "COD"),
-    ("UK", "GBR"), ("US", "USA"), ("united states", "USA"), (" Bolivia ", "BOL"), ("XKX", "XKX"),
-    ("EU", None), ("UNODC", None), ("Brussels", None), ("Atlantis", None), ("", None),
-])
+@pytest.mark.parametrize(
+    "typed, code",
+    [
+        ("IRQ", "IRQ"),
+        ("irq", "IRQ"),
+        ("IQ", "IRQ"),
+        ("Iraq", "IRQ"),
+        ("iraq", "IRQ"),
+        ("Iraqi", "IRQ"),
+        ("Republic of Iraq", "IRQ"),
+        ("Türkiye", "TUR"),
+        ("turkey", "TUR"),
+        ("TR", "TUR"),
+        ("DR Congo", "COD"),
+        ("UK", "GBR"),
+        ("US", "USA"),
+        ("united states", "USA"),
+        (" Bolivia ", "BOL"),
+        ("XKX", "XKX"),
+        ("EU", None),
+        ("UNODC", None),
+        ("Brussels", None),
+        ("Atlantis", None),
+        ("", None),
+    ],
+)
 def test_resolve_filter(typed, code):
     assert BY_NAME["country"].resolve_typed(Vocabularies.bundled(), typed) == code
 
@@ -204,5 +282,7 @@ def test_facet_label():
 
 
 def test_no_label_is_an_inverted_iso_name():
-    inverted = [name for name in _vocabulary(Vocabularies.bundled()).names.values() if re.search(r", .*\bof( the)?$", name)]
+    inverted = [
+        name for name in _vocabulary(Vocabularies.bundled()).names.values() if re.search(r", .*\bof( the)?$", name)
+    ]
     assert inverted == []

@@ -5,11 +5,18 @@ from pathlib import Path
 import pytest
 
 from indexer.evaluate_facets import (
-    PROGRAMMES, TARGETS, Comparison, Score, compare, evaluate, load_labelled, main,
+    PROGRAMMES,
+    TARGETS,
+    Comparison,
+    Score,
+    compare,
+    evaluate,
+    load_labelled,
+    main,
 )
 from indexer.facets import extract_facets
-from indexer.model import Country, FacetValue, NewsItem
 from indexer.ingest.sources import load_items
+from indexer.model import Country, FacetValue, NewsItem
 
 LABELLED = Path(__file__).parent / "data" / "facets_labelled_items.json"
 # Items labelled before the extraction was run on them, to measure it on
@@ -42,22 +49,40 @@ def tagged(**facets) -> NewsItem:
 
 
 def test_programmes_optional_same_as_and_unknown_names():
-    label = {"title": "A title", "countries": [], "themes": [], "programmes": [
-        {"name": "Cocaine Route Programme"},
-        {"name": "Global Illicit Flows Programme", "same_as": "Cocaine Route Programme"},
-        {"name": "GLO.ACT Women's Network", "optional": True},
-        {"name": "A programme nobody registered"},
-    ]}
-    item = tagged(programmes=(FacetValue("global-illicit-flows-programme", "GIFP"),
-                              FacetValue("glo-act-womens-network", "Network"), FacetValue("pact", "PACT")))
+    label = {
+        "title": "A title",
+        "countries": [],
+        "themes": [],
+        "programmes": [
+            {"name": "Cocaine Route Programme"},
+            {"name": "Global Illicit Flows Programme", "same_as": "Cocaine Route Programme"},
+            {"name": "GLO.ACT Women's Network", "optional": True},
+            {"name": "A programme nobody registered"},
+        ],
+    }
+    item = tagged(
+        programmes=(
+            FacetValue("global-illicit-flows-programme", "GIFP"),
+            FacetValue("glo-act-womens-network", "Network"),
+            FacetValue("pact", "PACT"),
+        )
+    )
     assert compare(label, item)[PROGRAMMES] == Comparison(1, ("pact",), ("A programme nobody registered",))
 
 
 def test_countries_by_role():
-    label = {"title": "A title", "themes": [], "countries": [
-        {"iso3": "IRQ", "role": "primary"}, {"iso3": "IRN", "role": "mentioned"}]}
-    item = tagged(countries=(Country("IRQ", "Iraq", "mentioned"), Country("IRN", "Iran", "mentioned"),
-                             Country("PAK", "Pakistan", "mentioned")))
+    label = {
+        "title": "A title",
+        "themes": [],
+        "countries": [{"iso3": "IRQ", "role": "primary"}, {"iso3": "IRN", "role": "mentioned"}],
+    }
+    item = tagged(
+        countries=(
+            Country("IRQ", "Iraq", "mentioned"),
+            Country("IRN", "Iran", "mentioned"),
+            Country("PAK", "Pakistan", "mentioned"),
+        )
+    )
     comparisons = compare(label, item)
     assert comparisons["countries"] == Comparison(2, ("PAK",), ())
     assert comparisons["primary countries"] == Comparison(0, (), ("IRQ",))
@@ -71,11 +96,14 @@ def test_main_prints_the_summary_and_checks_targets(capsys):
     assert "UNMET: regions.precision" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("argv, message", [
-    (["--min", "colours.f1=0.5"], "metric must be one of"),
-    (["--min", "themes.f1=high"], "must be a number"),
-    (["no-such-file.json"], "error:"),
-])
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["--min", "colours.f1=0.5"], "metric must be one of"),
+        (["--min", "themes.f1=high"], "must be a number"),
+        (["no-such-file.json"], "error:"),
+    ],
+)
 def test_main_refuses_bad_input(argv, message, capsys):
     assert main(argv) == 2
     assert message in capsys.readouterr().err

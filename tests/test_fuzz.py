@@ -42,11 +42,17 @@ INJECTION_FILE = Path(__file__).with_name("data") / "injection.txt"
 # Longer request lines never reach the app.
 GUNICORN_REQUEST_LINE = gunicorn_conf.limit_request_line
 
-FUZZ = settings(deadline=None, derandomize=True, database=None, print_blob=True,
-                suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+FUZZ = settings(
+    deadline=None,
+    derandomize=True,
+    database=None,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 
 
 # -- fixtures ------------------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def fuzz_app(corpus_index_dir):
@@ -63,10 +69,14 @@ def validators(fuzz_client) -> dict[str, jsonschema.Draft202012Validator]:
     """Validators for the OpenAPI document's response schemas."""
     spec = fuzz_client.get("/api/openapi.json").get_json()
     registry = Registry().with_resource("urn:spec", Resource.from_contents(spec, DRAFT202012))
-    return {name: jsonschema.Draft202012Validator({"$ref": f"urn:spec#/components/schemas/{name}"},
-                                                  registry=registry,
-                                                  format_checker=jsonschema.FormatChecker())
-            for name in ("SearchResponse", "Item", "Error")}
+    return {
+        name: jsonschema.Draft202012Validator(
+            {"$ref": f"urn:spec#/components/schemas/{name}"},
+            registry=registry,
+            format_checker=jsonschema.FormatChecker(),
+        )
+        for name in ("SearchResponse", "Item", "Error")
+    }
 
 
 @pytest.fixture(scope="module")
@@ -82,25 +92,120 @@ def gunicorn(tmp_path_factory, corpus_index_dir):
 
 # Any text without lone surrogates (which no client can send as UTF-8).
 any_text = st.text(st.characters(exclude_categories=("Cs",)), max_size=40)
-query_tokens = st.sampled_from([
-    "AND", "OR", "NOT", "ANDNOT", "ANDMAYBE", "TO", "and", "-", "+", '"', "'", "(", ")", "[", "]", "{", "}",
-    "*", "?", "~", "~2", "^", "^9999999999", "\\", ":", "title:", "body:", "country:", "countries:",
-    "theme:", "themes:", "programme:", "program:", "region:", "year:", "id:", "data:", "source:",
-    "wildlife", "traffick*", "t*", "*ing", "w?ldlife", "Iraq", "IRQ", "CCP", "GLO.ACT", "central-asia",
-    '"human trafficking"', '"wildlife crime"~3', "2019", "[2018 TO 2020]", "{a TO z}", "traffickng",
-    "ﬁnance", "İstanbul", "Straße", "café", "日本", "مخدرات", "🚢", "\u200b", "\ufeff", "\u0301",
-    "UNODC", "Vienna", '"UNODC Vienna"', '"2019,2018"', "2019,2018", "credit:", "spell:", "date_start:",
-    "content_hash:", "#", "&", "%", "%00", "..", "/",
-])
+query_tokens = st.sampled_from(
+    [
+        "AND",
+        "OR",
+        "NOT",
+        "ANDNOT",
+        "ANDMAYBE",
+        "TO",
+        "and",
+        "-",
+        "+",
+        '"',
+        "'",
+        "(",
+        ")",
+        "[",
+        "]",
+        "{",
+        "}",
+        "*",
+        "?",
+        "~",
+        "~2",
+        "^",
+        "^9999999999",
+        "\\",
+        ":",
+        "title:",
+        "body:",
+        "country:",
+        "countries:",
+        "theme:",
+        "themes:",
+        "programme:",
+        "program:",
+        "region:",
+        "year:",
+        "id:",
+        "data:",
+        "source:",
+        "wildlife",
+        "traffick*",
+        "t*",
+        "*ing",
+        "w?ldlife",
+        "Iraq",
+        "IRQ",
+        "CCP",
+        "GLO.ACT",
+        "central-asia",
+        '"human trafficking"',
+        '"wildlife crime"~3',
+        "2019",
+        "[2018 TO 2020]",
+        "{a TO z}",
+        "traffickng",
+        "ﬁnance",
+        "İstanbul",
+        "Straße",
+        "café",
+        "日本",
+        "مخدرات",
+        "🚢",
+        "\u200b",
+        "\ufeff",
+        "\u0301",
+        "UNODC",
+        "Vienna",
+        '"UNODC Vienna"',
+        '"2019,2018"',
+        "2019,2018",
+        "credit:",
+        "spell:",
+        "date_start:",
+        "content_hash:",
+        "#",
+        "&",
+        "%",
+        "%00",
+        "..",
+        "/",
+    ]
+)
 query_text = st.one_of(
     st.lists(st.one_of(query_tokens, any_text), max_size=12).map(" ".join),
     st.lists(query_tokens, max_size=8).map("".join),
     any_text,
 )
 numbers = st.one_of(
-    st.integers(-10**30, 10**30).map(str),
-    st.sampled_from(["0", "-1", "1", "100", "101", "1000", "1001", "1e3", "1.5", " 7 ", "+5", "0x10",
-                     "9" * 40, "١٢", "²", "７", "NaN", "inf", "", " "]),
+    st.integers(-(10**30), 10**30).map(str),
+    st.sampled_from(
+        [
+            "0",
+            "-1",
+            "1",
+            "100",
+            "101",
+            "1000",
+            "1001",
+            "1e3",
+            "1.5",
+            " 7 ",
+            "+5",
+            "0x10",
+            "9" * 40,
+            "١٢",
+            "²",
+            "７",
+            "NaN",
+            "inf",
+            "",
+            " ",
+        ]
+    ),
 )
 dates = st.one_of(
     st.from_regex(r"-?\d{1,5}(-\d{1,3}(-\d{1,3})?)?", fullmatch=True),
@@ -109,33 +214,69 @@ dates = st.one_of(
     any_text,
 )
 facet_values = st.one_of(
-    st.sampled_from(["IRQ", "Iraq", "iraq", "Côte d'Ivoire", "human trafficking", "CCP", "glo-act",
-                     "central-asia", "Central Asia", "IRQ,PAK", ",", " , ", "2019", "Narnia"]),
+    st.sampled_from(
+        [
+            "IRQ",
+            "Iraq",
+            "iraq",
+            "Côte d'Ivoire",
+            "human trafficking",
+            "CCP",
+            "glo-act",
+            "central-asia",
+            "Central Asia",
+            "IRQ,PAK",
+            ",",
+            " , ",
+            "2019",
+            "Narnia",
+        ]
+    ),
     any_text,
 )
 very_long = st.builds(lambda text, n: (text or "a") * n, any_text, st.integers(1, 3000)).map(lambda s: s[:6000])
-VALUES = {"q": query_text, "from": dates, "to": dates, "sort": st.sampled_from(SORTS) | any_text,
-          "page": numbers, "per_page": numbers, "year": numbers | st.from_regex(r"\d{4}", fullmatch=True)}
+VALUES = {
+    "q": query_text,
+    "from": dates,
+    "to": dates,
+    "sort": st.sampled_from(SORTS) | any_text,
+    "page": numbers,
+    "per_page": numbers,
+    "year": numbers | st.from_regex(r"\d{4}", fullmatch=True),
+}
 known_pairs = st.sampled_from(PARAMS).flatmap(
-    lambda name: st.tuples(st.just(name), st.one_of(VALUES.get(name, facet_values), very_long)
-                           if name == "q" else VALUES.get(name, facet_values)))
-unknown_pairs = st.tuples(st.one_of(any_text.filter(lambda name: name not in PARAMS),
-                                    st.sampled_from(["Q", "q[]", "query", "page[]", "callback", "format"])),
-                          any_text)
+    lambda name: st.tuples(
+        st.just(name),
+        st.one_of(VALUES.get(name, facet_values), very_long) if name == "q" else VALUES.get(name, facet_values),
+    )
+)
+unknown_pairs = st.tuples(
+    st.one_of(
+        any_text.filter(lambda name: name not in PARAMS),
+        st.sampled_from(["Q", "q[]", "query", "page[]", "callback", "format"]),
+    ),
+    any_text,
+)
 # Parameters in any order, any repeated, known and unknown mixed: mostly 400s.
 any_params = st.lists(st.one_of(known_pairs, known_pairs, unknown_pairs), max_size=8)
 # Requests that are mostly valid, so the fuzzed query reaches the search.
-VALID = {"q": query_text, "sort": st.sampled_from(SORTS), "page": st.integers(1, 1000).map(str),
-         "per_page": st.integers(1, 100).map(str), "year": st.integers(1900, 2100).map(str),
-         "from": st.dates().map(str), "to": st.dates().map(str),
-         "country": st.sampled_from(["IRQ", "Iraq", "PAK", "Colombia", "ukr"]),
-         "theme": st.sampled_from(["human trafficking", "wildlife and forest crime", "cybercrime"]),
-         "programme": st.sampled_from(["CCP", "GLO.ACT", "glo-act"]),
-         "region": st.sampled_from(["central-asia", "Central Asia", "west-africa"])}
-valid_params = st.tuples(st.tuples(st.just("q"), query_text),
-                         st.lists(st.sampled_from(list(VALID)).flatmap(
-                             lambda name: st.tuples(st.just(name), VALID[name])), max_size=4)
-                         ).map(lambda both: [both[0], *both[1]])
+VALID = {
+    "q": query_text,
+    "sort": st.sampled_from(SORTS),
+    "page": st.integers(1, 1000).map(str),
+    "per_page": st.integers(1, 100).map(str),
+    "year": st.integers(1900, 2100).map(str),
+    "from": st.dates().map(str),
+    "to": st.dates().map(str),
+    "country": st.sampled_from(["IRQ", "Iraq", "PAK", "Colombia", "ukr"]),
+    "theme": st.sampled_from(["human trafficking", "wildlife and forest crime", "cybercrime"]),
+    "programme": st.sampled_from(["CCP", "GLO.ACT", "glo-act"]),
+    "region": st.sampled_from(["central-asia", "Central Asia", "west-africa"]),
+}
+valid_params = st.tuples(
+    st.tuples(st.just("q"), query_text),
+    st.lists(st.sampled_from(list(VALID)).flatmap(lambda name: st.tuples(st.just(name), VALID[name])), max_size=4),
+).map(lambda both: [both[0], *both[1]])
 param_lists = st.one_of(any_params, valid_params)
 
 
@@ -144,6 +285,7 @@ def query_string(pairs: list[tuple[str, str]]) -> str:
 
 
 # -- checks ----------------------------------------------------------------------
+
 
 def check_api_answer(status: int, content_type: str, body: bytes, validators) -> dict:
     """No 5xx; a 200 matches the OpenAPI schema; every 4xx has the error shape."""
@@ -167,6 +309,7 @@ def check_api_answer(status: int, content_type: str, body: bytes, validators) ->
 
 
 # -- Hypothesis over /api/search: the Flask app ------------------------------------
+
 
 @settings(FUZZ, max_examples=300)
 @given(pairs=param_lists)
@@ -194,6 +337,7 @@ def test_pages_feeds_and_exports_never_fail(fuzz_client, path, pairs):
 
 
 # -- Hypothesis over /api/search: through gunicorn ----------------------------------
+
 
 def raw_get(netloc: str, target: str, timeout: float = 10.0) -> tuple[int, list[tuple[str, str]], bytes]:
     """A GET with the request target sent exactly as given."""
@@ -225,6 +369,7 @@ def test_api_search_through_gunicorn(gunicorn, validators, pairs):
 
 # -- Schemathesis over the OpenAPI document ------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def api_schema(fuzz_app):
     return schemathesis.openapi.from_wsgi("/api/openapi.json", fuzz_app)
@@ -235,8 +380,7 @@ def test_the_api_keeps_its_openapi_promises(api_schema):
     # schemathesis 4.32 sets `request.node._nodeid` there, which pytest 9
     # no longer has (AttributeError). A strategy over every operation, in
     # valid and invalid forms, drives the same checks.
-    cases = st.one_of(api_schema.as_strategy(GenerationMode.POSITIVE),
-                      api_schema.as_strategy(GenerationMode.NEGATIVE))
+    cases = st.one_of(api_schema.as_strategy(GenerationMode.POSITIVE), api_schema.as_strategy(GenerationMode.NEGATIVE))
 
     @settings(FUZZ, max_examples=150)
     @given(case=cases)
@@ -248,6 +392,7 @@ def test_the_api_keeps_its_openapi_promises(api_schema):
 
 
 # -- injection corpus ------------------------------------------------------------------
+
 
 def injection_payloads() -> list[str]:
     lines = INJECTION_FILE.read_text("utf-8").splitlines()
@@ -315,8 +460,9 @@ def seen_by_the_app(template: str, encoded: str) -> str:
     return unquote(encoded)
 
 
-def check_injection(kind: str, template: str, target: str, encoded: str, status: int,
-                    headers: list[tuple[str, str]], body: bytes) -> None:
+def check_injection(
+    kind: str, template: str, target: str, encoded: str, status: int, headers: list[tuple[str, str]], body: bytes
+) -> None:
     assert status < 500, (target, body[:2000])
     names = [name.lower() for name, _ in headers]
     for name, value in headers:
@@ -354,8 +500,9 @@ def check_injection(kind: str, template: str, target: str, encoded: str, status:
 def test_the_injection_corpus_against_the_app(fuzz_client):
     for kind, template, target, encoded in INJECTION_CASES:
         response = fuzz_client.get(target)
-        check_injection(kind, template, target, encoded, response.status_code,
-                        list(response.headers.items()), response.data)
+        check_injection(
+            kind, template, target, encoded, response.status_code, list(response.headers.items()), response.data
+        )
     assert len(INJECTION_CASES) > 500
 
 
@@ -372,6 +519,7 @@ def test_the_injection_corpus_through_gunicorn(gunicorn):
 
 
 # -- bugs found by the runs above ------------------------------------------------------
+
 
 @pytest.mark.parametrize("q", ['source:"UNODC Vienna"', 'year:"2019,2018"', 'wildlife source:("unodc vienna")'])
 def test_a_phrase_on_a_field_without_positions_is_not_a_server_error(fuzz_client, validators, q):

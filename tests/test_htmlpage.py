@@ -4,9 +4,9 @@ import html
 from bs4 import BeautifulSoup
 
 from indexer.ingest.htmlpage import linearise, parse_html_page
-from indexer.model import Link, NewsItem
 from indexer.ingest.sources import bundled_corpus
 from indexer.ingest.textpage import Line, ParsedPage, parse_text_page
+from indexer.model import Link, NewsItem
 
 D = dt.date
 
@@ -222,7 +222,7 @@ def test_newer_layout_page():
 def test_linearise_keeps_emphasis_credits_containers_and_links():
     soup = BeautifulSoup(
         '<div class="news-item">\n<h2>Title <a href="/a">link</a></h2>\n'
-        '<p><b>Bold</b> start<br>second line</p>\n'
+        "<p><b>Bold</b> start<br>second line</p>\n"
         "<figure><figcaption>Image © UNODC</figcaption></figure></div>\n"
         '<p>After <a href="javascript:go()">js</a> <a href="#top">top</a> <a href="b.html">b</a></p>',
         "html.parser",

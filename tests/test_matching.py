@@ -7,10 +7,11 @@ import pytest
 from whoosh import query
 
 from indexer.build import writer as writer_module
-from indexer.build.schema import BODY, TITLE, TOKEN, index_term
-from indexer.search.postings import POSITION_STRIDE, ArrayCache
-from indexer.search.engine import Catalog
+from indexer.build.analysis import TOKEN, index_term
+from indexer.build.schema import BODY, TITLE
 from indexer.build.store import IndexStore
+from indexer.search.engine import Catalog
+from indexer.search.postings import POSITION_STRIDE, ArrayCache
 
 
 def terms_of(text: str) -> list[str]:
@@ -29,7 +30,7 @@ def phrases(items, seed: int = 3) -> list[query.Phrase]:
                 length = rng.randint(2, 4)
                 if len(terms) > length:
                     start = rng.randrange(len(terms) - length)
-                    found.append(query.Phrase(field, terms[start:start + length]))
+                    found.append(query.Phrase(field, terms[start : start + length]))
     vocabulary = sorted({term for item in items for term in terms_of(item.body)})
     found += [query.Phrase(BODY, rng.sample(vocabulary, 2)) for _ in range(100)]
     found += [query.Phrase(BODY, ["drug", "drug"]), query.Phrase(BODY, ["unknownword", "drug"])]

@@ -16,8 +16,9 @@ def check(spec: dict, schema_name: str, instance) -> None:
     resource = Resource.from_contents(spec, default_specification=DRAFT202012)
     registry = Registry().with_resource("urn:spec", resource)
     schema = {"$ref": f"urn:spec#/components/schemas/{schema_name}"}
-    jsonschema.Draft202012Validator(schema, registry=registry,
-                                    format_checker=jsonschema.FormatChecker()).validate(instance)
+    jsonschema.Draft202012Validator(schema, registry=registry, format_checker=jsonschema.FormatChecker()).validate(
+        instance
+    )
 
 
 def test_the_document_is_valid_openapi_3_1(spec):
@@ -25,9 +26,16 @@ def test_the_document_is_valid_openapi_3_1(spec):
     validate(spec)
 
 
-@pytest.mark.parametrize("url", ["/api/search?q=wildlife", "/api/search", "/api/search?q=trafficing",
-                                 "/api/search?country=IRQ&theme=human+trafficking&sort=newest",
-                                 "/api/search?q=wildlife+cybercrime&per_page=3&page=2"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/search?q=wildlife",
+        "/api/search",
+        "/api/search?q=trafficing",
+        "/api/search?country=IRQ&theme=human+trafficking&sort=newest",
+        "/api/search?q=wildlife+cybercrime&per_page=3&page=2",
+    ],
+)
 def test_search_responses_match_the_schema(client, spec, url):
     check(spec, "SearchResponse", client.get(url).get_json())
 
@@ -43,6 +51,9 @@ def test_error_responses_match_the_schema(client, spec, url):
 
 
 def test_every_api_route_is_documented(app, spec):
-    routes = {rule.rule.replace("<", "{").replace(">", "}") for rule in app.url_map.iter_rules()
-              if rule.rule.startswith("/api/") and rule.rule != "/api/openapi.json"}
+    routes = {
+        rule.rule.replace("<", "{").replace(">", "}")
+        for rule in app.url_map.iter_rules()
+        if rule.rule.startswith("/api/") and rule.rule != "/api/openapi.json"
+    }
     assert routes <= set(spec["paths"])

@@ -1,12 +1,12 @@
 import pytest
 
-from indexer.facets.registry import BY_NAME
-from indexer.facets.vocabulary import Vocabularies
 from indexer.facets.organisations import find_organisations
 from indexer.facets.programmes import TYPES, _registry, find_programmes
+from indexer.facets.registry import BY_NAME
 from indexer.facets.sections import ItemText
 from indexer.facets.text import Phrase, PhraseMatcher, acronym_phrases
 from indexer.facets.themes import theme_labels
+from indexer.facets.vocabulary import Vocabularies
 from indexer.model import FacetValue, slugify
 
 
@@ -14,42 +14,54 @@ def slugs(*paragraphs: str, title: str = "News") -> list[str]:
     return [programme.slug for programme, _ in find_programmes(ItemText(title, list(paragraphs)))]
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("Under GLO.ACT, victims were helped.", ["glo-act"]),
-    ("Under Glo.Act, victims were helped.", ["glo-act"]),
-    ("The GLO.ACT's team met.", ["glo-act"]),
-    ("The GLOACT team met.", []),
-    ("CRIMJUST and Crimjust are the same.", ["crimjust"]),
-    ("The Container Control Programme (CCP) met. CCP's units seized cocaine.", ["container-control-programme"]),
-    ("The Container Control Program met.", ["container-control-programme"]),
-    ("The UNODC-WCO Container Control Programme and the UNODC WCO Container\nControl Programme",
-     ["container-control-programme"]),
-    ("The PACT project trains police.", ["pact"]),
-    ("They signed a pact on borders.", []),
-    ("The EU-funded MASE programme.", ["mase"]),
-    ("A mase of words.", []),
-    ("The Blue Heart Campaign and the Blue Heart.", ["blue-heart-campaign"]),
-    ("They wear a blue heart.", []),
-    ("the UN Voluntary Trust Fund for Victims of Human Trafficking, Especially Women and Children",
-     ["un-trust-fund-victims-of-trafficking"]),
-    ("The Global Programmes for Combating Wildlife and Forest Crime; and on Corruption built a joint programme.",
-     ["global-programme-wildlife-forest-crime", "global-programme-on-corruption"]),
-    ("The Cocaine Route Programme, now the Global Illicit Flows Programme", ["global-illicit-flows-programme"]),
-    ("EL PAcCTO 2.0 and COPOLAD III met.", ["el-paccto", "copolad"]),
-    ("We strive to help; STRIVE Juvenile began.", ["strive"]),
-    ("GLACY+ trained judges.", ["glacy"]),
-    ("Funded by the IcSP, then by NDICI-Global Europe.", ["icsp", "ndici"]),
-    ("The Line Up Live Up training and the UNODC Sahel Programme.", ["line-up-live-up", "unodc-sahel-programme"]),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("Under GLO.ACT, victims were helped.", ["glo-act"]),
+        ("Under Glo.Act, victims were helped.", ["glo-act"]),
+        ("The GLO.ACT's team met.", ["glo-act"]),
+        ("The GLOACT team met.", []),
+        ("CRIMJUST and Crimjust are the same.", ["crimjust"]),
+        ("The Container Control Programme (CCP) met. CCP's units seized cocaine.", ["container-control-programme"]),
+        ("The Container Control Program met.", ["container-control-programme"]),
+        (
+            "The UNODC-WCO Container Control Programme and the UNODC WCO Container\nControl Programme",
+            ["container-control-programme"],
+        ),
+        ("The PACT project trains police.", ["pact"]),
+        ("They signed a pact on borders.", []),
+        ("The EU-funded MASE programme.", ["mase"]),
+        ("A mase of words.", []),
+        ("The Blue Heart Campaign and the Blue Heart.", ["blue-heart-campaign"]),
+        ("They wear a blue heart.", []),
+        (
+            "the UN Voluntary Trust Fund for Victims of Human Trafficking, Especially Women and Children",
+            ["un-trust-fund-victims-of-trafficking"],
+        ),
+        (
+            "The Global Programmes for Combating Wildlife and Forest Crime; and on Corruption built a joint programme.",
+            ["global-programme-wildlife-forest-crime", "global-programme-on-corruption"],
+        ),
+        ("The Cocaine Route Programme, now the Global Illicit Flows Programme", ["global-illicit-flows-programme"]),
+        ("EL PAcCTO 2.0 and COPOLAD III met.", ["el-paccto", "copolad"]),
+        ("We strive to help; STRIVE Juvenile began.", ["strive"]),
+        ("GLACY+ trained judges.", ["glacy"]),
+        ("Funded by the IcSP, then by NDICI-Global Europe.", ["icsp", "ndici"]),
+        ("The Line Up Live Up training and the UNODC Sahel Programme.", ["line-up-live-up", "unodc-sahel-programme"]),
+    ],
+)
 def test_names_acronyms_and_spellings(text, expected):
     assert slugs(text) == expected
 
 
-@pytest.mark.parametrize("text", [
-    "ICAT and ICCWC met the WCO, IOM and EUROPOL.",
-    "A co-sponsor of the Joint United Nations Programme on HIV/AIDS (UNAIDS).",
-    "The United Nations Development Programme office in Brussels.",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ICAT and ICCWC met the WCO, IOM and EUROPOL.",
+        "A co-sponsor of the Joint United Nations Programme on HIV/AIDS (UNAIDS).",
+        "The United Nations Development Programme office in Brussels.",
+    ],
+)
 def test_bodies_are_not_programmes(text):
     assert slugs(text) == []
 
@@ -85,19 +97,23 @@ def test_programmes_named_in_the_title_come_first():
 def test_values_are_slug_and_canonical_name():
     programmes = find_programmes(ItemText("Container Control Program", []))
     assert [p.value for p, _ in programmes] == [
-        FacetValue("container-control-programme", "Container Control Programme")]
+        FacetValue("container-control-programme", "Container Control Programme")
+    ]
 
 
-@pytest.mark.parametrize("acronym, text, matches", [
-    ("GLO.ACT", "glo.act", True),
-    ("GLO.ACT", "GLO-ACT", True),
-    ("GLO.ACT", "GLO.\nACT", False),
-    ("CRIMJUST", "crimjust", True),
-    ("E4J", "e4j", True),
-    ("CCP", "ccp", False),
-    ("CCP", "CCPs", False),
-    ("CCP", "UNODC-CCP", True),
-])
+@pytest.mark.parametrize(
+    "acronym, text, matches",
+    [
+        ("GLO.ACT", "glo.act", True),
+        ("GLO.ACT", "GLO-ACT", True),
+        ("GLO.ACT", "GLO.\nACT", False),
+        ("CRIMJUST", "crimjust", True),
+        ("E4J", "e4j", True),
+        ("CCP", "ccp", False),
+        ("CCP", "CCPs", False),
+        ("CCP", "UNODC-CCP", True),
+    ],
+)
 def test_acronym_case_rule(acronym, text, matches):
     matcher = PhraseMatcher(acronym_phrases(acronym, "x"))
     assert bool(matcher.find(text)) is matches
@@ -129,19 +145,29 @@ def test_registry_is_consistent():
         assert {programme.variant_of, programme.part_of} - {None} <= set(programmes)
 
 
-@pytest.mark.parametrize("typed, slug", [
-    ("CCP", "container-control-programme"), ("ccp", "container-control-programme"),
-    ("Container Control Program", "container-control-programme"),
-    ("container-control-programme", "container-control-programme"),
-    ("GLO.ACT", "glo-act"), ("GLO.ACT Asia and the Middle East", "glo-act-asia-middle-east"),
-    ("Cocaine Route Programme", "global-illicit-flows-programme"), ("pact", "pact"),
-    ("Pakistan's Action to Counter Terrorism", "pact"),
-    ("ICAT", None), ("programme", None), ("", None),
-])
+@pytest.mark.parametrize(
+    "typed, slug",
+    [
+        ("CCP", "container-control-programme"),
+        ("ccp", "container-control-programme"),
+        ("Container Control Program", "container-control-programme"),
+        ("container-control-programme", "container-control-programme"),
+        ("GLO.ACT", "glo-act"),
+        ("GLO.ACT Asia and the Middle East", "glo-act-asia-middle-east"),
+        ("Cocaine Route Programme", "global-illicit-flows-programme"),
+        ("pact", "pact"),
+        ("Pakistan's Action to Counter Terrorism", "pact"),
+        ("ICAT", None),
+        ("programme", None),
+        ("", None),
+    ],
+)
 def test_resolve_filter(typed, slug):
     assert BY_NAME["programme"].resolve_typed(Vocabularies.bundled(), typed) == slug
 
 
 def test_facet_label():
-    assert BY_NAME["programme"].label_of(Vocabularies.bundled(), "pact") == "Pakistan's Action to Counter Terrorism (PACT)"
+    assert (
+        BY_NAME["programme"].label_of(Vocabularies.bundled(), "pact") == "Pakistan's Action to Counter Terrorism (PACT)"
+    )
     assert BY_NAME["programme"].label_of(Vocabularies.bundled(), "retired-programme") == "retired-programme"

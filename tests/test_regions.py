@@ -4,10 +4,10 @@ import pycountry
 import pytest
 
 from indexer.facets import extract_facets
-from indexer.facets.registry import BY_NAME
-from indexer.facets.vocabulary import Vocabularies
 from indexer.facets.regions import find_regions
+from indexer.facets.registry import BY_NAME
 from indexer.facets.sections import ItemText
+from indexer.facets.vocabulary import Vocabularies
 from indexer.model import Country, FacetValue, NewsItem, slugify
 
 
@@ -15,21 +15,24 @@ def region_slugs(text: str, countries: tuple[Country, ...] = ()) -> list[str]:
     return [region.value for region in find_regions(ItemText("News", [text]), countries)]
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("Threats in Southeast Asia.", ["southeast-asia"]),
-    ("Threats in South East Asia and South-East Asia.", ["southeast-asia"]),
-    ("UNODC in MENA and the Middle East and North Africa.", ["mena"]),
-    ("Violence in the Sahel.", ["sahel"]),
-    ("The Western Balkans and Central Asian countries.", ["western-balkans", "central-asia"]),
-    ("Units in Latin America and the Caribbean.", ["latin-america-and-the-caribbean"]),
-    ("Threats in Southeast Asia and the Pacific.", ["southeast-asia", "pacific"]),
-    ("The African, Caribbean and Pacific Group of States met.", []),
-    ("Officials from South Africa met.", []),
-    ("The UNODC Regional Office for Southeast Asia and the Pacific advised.", []),
-    ("The Regional Representative for the Middle East and North Africa spoke on Central Asia.", ["central-asia"]),
-    ("An expert of the UNODC Section for Europe, West & Central Asia came.", []),
-    ("A Team Europe approach, funded by Global Europe.", []),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("Threats in Southeast Asia.", ["southeast-asia"]),
+        ("Threats in South East Asia and South-East Asia.", ["southeast-asia"]),
+        ("UNODC in MENA and the Middle East and North Africa.", ["mena"]),
+        ("Violence in the Sahel.", ["sahel"]),
+        ("The Western Balkans and Central Asian countries.", ["western-balkans", "central-asia"]),
+        ("Units in Latin America and the Caribbean.", ["latin-america-and-the-caribbean"]),
+        ("Threats in Southeast Asia and the Pacific.", ["southeast-asia", "pacific"]),
+        ("The African, Caribbean and Pacific Group of States met.", []),
+        ("Officials from South Africa met.", []),
+        ("The UNODC Regional Office for Southeast Asia and the Pacific advised.", []),
+        ("The Regional Representative for the Middle East and North Africa spoke on Central Asia.", ["central-asia"]),
+        ("An expert of the UNODC Section for Europe, West & Central Asia came.", []),
+        ("A Team Europe approach, funded by Global Europe.", []),
+    ],
+)
 def test_named_regions(text, expected):
     assert region_slugs(text) == expected
 
@@ -40,14 +43,19 @@ def test_regions_named_in_the_title_come_first():
 
 
 def test_regions_in_boilerplate_do_not_count():
-    text = ItemText("A launch", ["The project was launched.",
-                                 "The project is a three-year joint initiative by the EU in North Africa."])
+    text = ItemText(
+        "A launch",
+        ["The project was launched.", "The project is a three-year joint initiative by the EU in North Africa."],
+    )
     assert find_regions(text, ()) == ()
 
 
 def test_primary_countries_add_their_m49_area():
-    countries = (Country("UGA", "Uganda", "primary"), Country("IRQ", "Iraq", "primary"),
-                 Country("BEL", "Belgium", "mentioned"))
+    countries = (
+        Country("UGA", "Uganda", "primary"),
+        Country("IRQ", "Iraq", "primary"),
+        Country("BEL", "Belgium", "mentioned"),
+    )
     assert find_regions(ItemText("News", ["Threats in the Sahel."]), countries) == (
         FacetValue("sahel", "Sahel"),
         FacetValue("east-africa", "East Africa"),
@@ -56,8 +64,13 @@ def test_primary_countries_add_their_m49_area():
 
 
 def test_words_of_a_programme_name_are_no_region():
-    item = NewsItem(dt.date(2019, 9, 26), dt.date(2019, 9, 26), "26 September 2019", "Steering committee",
-                    "UNODC and IOM, the agencies for GLO.ACT Asia and the Middle East, met.")
+    item = NewsItem(
+        dt.date(2019, 9, 26),
+        dt.date(2019, 9, 26),
+        "26 September 2019",
+        "Steering committee",
+        "UNODC and IOM, the agencies for GLO.ACT Asia and the Middle East, met.",
+    )
     assert extract_facets(item).regions == ()
 
 
@@ -73,11 +86,20 @@ def test_every_country_has_an_m49_area():
     assert set(data["areas"].values()) <= areas_and_parents
 
 
-@pytest.mark.parametrize("typed, slug", [
-    ("central-asia", "central-asia"), ("Central Asia", "central-asia"), ("south-east asia", "southeast-asia"),
-    ("MENA", "mena"), ("Middle East and North Africa", "mena"), ("Eastern Africa", "east-africa"),
-    ("Polynesia", "polynesia"), ("western-europe", "western-europe"), ("Narnia", None),
-])
+@pytest.mark.parametrize(
+    "typed, slug",
+    [
+        ("central-asia", "central-asia"),
+        ("Central Asia", "central-asia"),
+        ("south-east asia", "southeast-asia"),
+        ("MENA", "mena"),
+        ("Middle East and North Africa", "mena"),
+        ("Eastern Africa", "east-africa"),
+        ("Polynesia", "polynesia"),
+        ("western-europe", "western-europe"),
+        ("Narnia", None),
+    ],
+)
 def test_resolve_filter(typed, slug):
     assert BY_NAME["region"].resolve_typed(Vocabularies.bundled(), typed) == slug
 

@@ -20,9 +20,16 @@ def test_ndcg_at_10_meets_the_target(corpus_index):
 
 
 def test_score_query_counts_grades_by_rank(corpus_index):
-    perfect = {"id": "t", "q": "Mechelen", "judgments": [
-        {"title": "Unity in Diversity: Iraqi Officials Study Visit organized by UNODC and the city hall of Mechelen",
-         "grade": 3}]}
+    perfect = {
+        "id": "t",
+        "q": "Mechelen",
+        "judgments": [
+            {
+                "title": "Unity in Diversity: Iraqi Officials Study Visit organized by UNODC and the city hall of Mechelen",
+                "grade": 3,
+            }
+        ],
+    }
     assert score_query(corpus_index, perfect)["ndcg"] == 1.0
     wrong = {"id": "t", "q": "Mechelen", "judgments": [{"title": "Corruption in sport", "grade": 3}]}
     scored = score_query(corpus_index, wrong)

@@ -31,10 +31,10 @@ from pathlib import Path
 import pytest
 from servers import free_port, running_server
 
-from indexer.ingest.dates import MONTHS
-from indexer.pipeline import tagged_items
-from indexer.ingest.sources import bundled_corpus
 from indexer.build.store import CURRENT, LOCK_FILE, MANIFEST, VERSION_PREFIX, IndexStore
+from indexer.ingest.dates import MONTHS
+from indexer.ingest.sources import bundled_corpus
+from indexer.pipeline import tagged_items
 
 pytestmark = pytest.mark.server
 
@@ -51,6 +51,7 @@ NO_RATE_LIMIT = {"NEWSEARCH_RATELIMIT_ENABLED": "false"}
 
 
 # -- helpers -----------------------------------------------------------------
+
 
 def fetch(url: str, timeout: float = 10.0) -> tuple[int, dict[str, str], bytes]:
     """Status, headers and body; HTTP errors are answers, not exceptions."""
@@ -126,8 +127,7 @@ def generated_page(count: int, seed: int = 7) -> str:
     items = []
     for number in range(count):
         title = " ".join(rng.choices(vocabulary, k=6)).capitalize() + f" {number}"
-        body = "\n\n".join(" ".join(rng.choices(vocabulary, k=60)).capitalize() + "."
-                           for _ in range(3))
+        body = "\n\n".join(" ".join(rng.choices(vocabulary, k=60)).capitalize() + "." for _ in range(3))
         items.append((dt.date(2010, 1, 1) + dt.timedelta(days=number), title, body))
     return page_text(items)
 
@@ -145,6 +145,7 @@ def assert_no_tracebacks(log_path: Path) -> None:
 
 # -- fixtures ------------------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def pages(tmp_path_factory) -> dict[str, Path]:
     """The page sets the tests build from: the bundled corpus alone, the
@@ -152,10 +153,19 @@ def pages(tmp_path_factory) -> dict[str, Path]:
     root = tmp_path_factory.mktemp("pages")
     extra = root / "extra"
     extra.mkdir()
-    (extra / "2018.txt").write_text(page_text([
-        (dt.date(EXTRA_YEAR, month, 14), f"Reliability test item {month} on border management",
-         f"An extra item about border management and container control, number {month}.")
-        for month in range(1, EXTRA_ITEMS + 1)]), "utf-8")
+    (extra / "2018.txt").write_text(
+        page_text(
+            [
+                (
+                    dt.date(EXTRA_YEAR, month, 14),
+                    f"Reliability test item {month} on border management",
+                    f"An extra item about border management and container control, number {month}.",
+                )
+                for month in range(1, EXTRA_ITEMS + 1)
+            ]
+        ),
+        "utf-8",
+    )
     big = root / "generated.txt"
     big.write_text(generated_page(GENERATED_ITEMS), "utf-8")
     return {"corpus": bundled_corpus(), "extra": extra, "big": big}
@@ -182,12 +192,20 @@ def served(tmp_path, corpus_items) -> Iterator[tuple[str, Path, Path]]:
 
 # -- reindex under load ----------------------------------------------------------
 
+
 class SearchLoad:
     """Clients that search without pause until stopped, counting answers."""
 
-    URLS = ("/api/search?q=wildlife+trafficking", "/api/search?q=border&year={year}",
-            "/api/search?country=IRQ&sort=newest", "/api/search?q=traffickng",
-            "/?q=container+control", "/healthz", "/readyz", "/search.atom?q=crime")
+    URLS = (
+        "/api/search?q=wildlife+trafficking",
+        "/api/search?q=border&year={year}",
+        "/api/search?country=IRQ&sort=newest",
+        "/api/search?q=traffickng",
+        "/?q=container+control",
+        "/healthz",
+        "/readyz",
+        "/search.atom?q=crime",
+    )
 
     def __init__(self, base: str, clients: int):
         self.base = base
@@ -213,7 +231,7 @@ class SearchLoad:
                 if failure:
                     self.failures.append(failure)
 
-    def __enter__(self) -> "SearchLoad":
+    def __enter__(self) -> SearchLoad:
         for thread in self.threads:
             thread.start()
         return self
@@ -229,10 +247,12 @@ def test_searches_never_fail_while_the_index_is_rebuilt_and_updated(served, page
     corpus, extra = str(pages["corpus"]), str(pages["extra"])
     # Each step: the CLI command, then the documents and extra items every
     # request after it must see, on either worker, with no restart.
-    steps = [("build", [corpus, extra], counts["with_extra"], EXTRA_ITEMS),
-             ("update", [corpus], counts["corpus"], 0),
-             ("update", [corpus, extra], counts["with_extra"], EXTRA_ITEMS),
-             ("build", [corpus], counts["corpus"], 0)] * 2
+    steps = [
+        ("build", [corpus, extra], counts["with_extra"], EXTRA_ITEMS),
+        ("update", [corpus], counts["corpus"], 0),
+        ("update", [corpus, extra], counts["with_extra"], EXTRA_ITEMS),
+        ("build", [corpus], counts["corpus"], 0),
+    ] * 2
     with SearchLoad(base, clients=4) as load:
         for command, sources, documents, extras in steps:
             done = newsearch(command, "--index", str(index_dir), *sources)
@@ -250,14 +270,17 @@ def test_searches_never_fail_while_the_index_is_rebuilt_and_updated(served, page
 
 # -- crash safety ------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("command", ["build", "update"])
 def test_a_writer_killed_midway_leaves_the_old_index_serving(served, pages, counts, corpus_items, command):
     base, index_dir, log_path = served
     before = current_target(index_dir)
     writer = start_newsearch(command, "--index", str(index_dir), str(pages["big"]))
     try:
-        wait_for(lambda: partial_versions(index_dir) or writer.poll() is not None,
-                 f"`newsearch {command}` to start writing a version")
+        wait_for(
+            lambda: partial_versions(index_dir) or writer.poll() is not None,
+            f"`newsearch {command}` to start writing a version",
+        )
         writer.send_signal(signal.SIGKILL)
     finally:
         writer.communicate(timeout=30)
@@ -274,8 +297,9 @@ def test_a_writer_killed_midway_leaves_the_old_index_serving(served, pages, coun
     assert {hit["id"] for hit in result["results"]} == {item.id for item in corpus_items}
 
     # The next write takes the lock at once, succeeds and clears the debris.
-    done = newsearch(command, "--index", str(index_dir), "--lock-timeout", "5",
-                     str(pages["corpus"]), str(pages["extra"]))
+    done = newsearch(
+        command, "--index", str(index_dir), "--lock-timeout", "5", str(pages["corpus"]), str(pages["extra"])
+    )
     assert done.returncode == 0, done.stderr
     assert f"removing abandoned partial index {partial.name}" in done.stderr
     assert not partial.exists() and partial_versions(index_dir) == []
@@ -285,14 +309,16 @@ def test_a_writer_killed_midway_leaves_the_old_index_serving(served, pages, coun
 
 # -- concurrent writers --------------------------------------------------------------
 
+
 def test_a_second_writer_waits_for_the_lock_or_fails_clearly(served, pages, counts):
     base, index_dir, log_path = served
     index = str(index_dir)
     with contextlib.ExitStack() as cleanup:
         first = start_newsearch("update", "--index", index, str(pages["big"]))
         cleanup.callback(stop, first)
-        wait_for(lambda: partial_versions(index_dir) or first.poll() is not None,
-                 "the first update to take the write lock")
+        wait_for(
+            lambda: partial_versions(index_dir) or first.poll() is not None, "the first update to take the write lock"
+        )
         # Paused while it holds the lock, so the others find the lock taken
         # however fast this machine indexes.
         first.send_signal(signal.SIGSTOP)
@@ -302,8 +328,10 @@ def test_a_second_writer_waits_for_the_lock_or_fails_clearly(served, pages, coun
         # ...and one that waits applies its changes after the first one's.
         patient = start_newsearch("update", "--index", index, str(pages["corpus"]), str(pages["extra"]))
         cleanup.callback(stop, patient)
-        wait_for(lambda: has_open(patient.pid, index_dir / LOCK_FILE) or patient.poll() is not None,
-                 "the second update to wait for the lock")
+        wait_for(
+            lambda: has_open(patient.pid, index_dir / LOCK_FILE) or patient.poll() is not None,
+            "the second update to wait for the lock",
+        )
         assert patient.poll() is None, "the second update did not wait for the lock"
         first.send_signal(signal.SIGCONT)
         first_out, first_err = first.communicate(timeout=120)
@@ -316,8 +344,9 @@ def test_a_second_writer_waits_for_the_lock_or_fails_clearly(served, pages, coun
     assert "serving " in first_out and f"({GENERATED_ITEMS} documents)" in first_out
     # The patient update saw the first one's index: it removed the generated items.
     assert patient.returncode == 0, patient_err
-    assert (f"added {counts['with_extra']}, changed 0, removed {GENERATED_ITEMS}, unchanged 0"
-            in patient_out), patient_out
+    assert f"added {counts['with_extra']}, changed 0, removed {GENERATED_ITEMS}, unchanged 0" in patient_out, (
+        patient_out
+    )
     serving = re.search(r"serving (\S+)", patient_out).group(1)
     assert current_target(index_dir) == serving
     assert partial_versions(index_dir) == []
@@ -326,7 +355,11 @@ def test_a_second_writer_waits_for_the_lock_or_fails_clearly(served, pages, coun
     assert store.manifest()["documents"] == counts["with_extra"]
     status, ready = get_json(f"{base}/readyz")
     assert (status, ready["status"], ready["documents"], ready["version"]) == (
-        200, "ready", counts["with_extra"], serving)
+        200,
+        "ready",
+        counts["with_extra"],
+        serving,
+    )
     assert search_total(base, "") == counts["with_extra"]
     assert search_total(base, f"year={EXTRA_YEAR}") == EXTRA_ITEMS
     assert_no_tracebacks(log_path)
@@ -334,8 +367,10 @@ def test_a_second_writer_waits_for_the_lock_or_fails_clearly(served, pages, coun
 
 # -- bad sources ----------------------------------------------------------------------
 
-BROKEN_PAGE = "A page with one good item and one impossible date.\n\n" \
-              "1 March 2019: A fine item\n\nBody.\n\n31.02.2019: x\n\nBody.\n"
+BROKEN_PAGE = (
+    "A page with one good item and one impossible date.\n\n"
+    "1 March 2019: A fine item\n\nBody.\n\n31.02.2019: x\n\nBody.\n"
+)
 BROKEN_LINE = 7
 
 
@@ -364,10 +399,10 @@ def bad_source(kind: str, base: str, pages: dict[str, Path], tmp_path: Path) -> 
 
 
 @pytest.mark.parametrize("command", ["update", "build"])
-@pytest.mark.parametrize("kind", ["broken file", "broken file after good pages", "unreachable URL",
-                                  "URL answering 404"])
-def test_a_bad_source_stops_the_write_and_changes_nothing(served_for_bad_sources, pages, tmp_path,
-                                                          command, kind):
+@pytest.mark.parametrize(
+    "kind", ["broken file", "broken file after good pages", "unreachable URL", "URL answering 404"]
+)
+def test_a_bad_source_stops_the_write_and_changes_nothing(served_for_bad_sources, pages, tmp_path, command, kind):
     base, index_dir, log_path = served_for_bad_sources
     sources, expected = bad_source(kind, base, pages, tmp_path)
     before = current_target(index_dir)
@@ -386,14 +421,19 @@ def test_a_bad_source_stops_the_write_and_changes_nothing(served_for_bad_sources
 
 # -- the rate limit itself ---------------------------------------------------------------
 
+
 def test_the_rate_limit_answers_429_in_the_error_shape(tmp_path, corpus_items):
     """One worker, so the in-memory counter is the only one (with several
     workers and `memory://` each worker counts on its own)."""
     index_dir = tmp_path / "index"
     IndexStore(index_dir).build(corpus_items[:3])
     log_path = tmp_path / "gunicorn.log"
-    with running_server(index_dir, log_path, workers=1, env={"NEWSEARCH_RATELIMIT_ENABLED": "true",
-                                                             "NEWSEARCH_RATELIMIT": "5 per minute"}) as base:
+    with running_server(
+        index_dir,
+        log_path,
+        workers=1,
+        env={"NEWSEARCH_RATELIMIT_ENABLED": "true", "NEWSEARCH_RATELIMIT": "5 per minute"},
+    ) as base:
         statuses = [fetch(f"{base}/api/search?q=crime")[0] for _ in range(5)]
         status, headers, body = fetch(f"{base}/api/search?q=crime")
         assert fetch(f"{base}/healthz")[0] == 200  # only /api is limited

@@ -1,9 +1,8 @@
 import pytest
 
 from indexer.facets.vocabulary import Vocabularies
-
-from indexer.search.request import InvalidRequest, SearchRequest, parse_search_request
 from indexer.search.engine import all_facet_values, get_item, search, suggest
+from indexer.search.request import InvalidRequest, SearchRequest, parse_search_request
 
 
 def titles(result: dict) -> list[str]:
@@ -11,8 +10,7 @@ def titles(result: dict) -> list[str]:
 
 
 def run(index, **params):
-    args = {key: [str(v) for v in value] if isinstance(value, list) else [str(value)]
-            for key, value in params.items()}
+    args = {key: [str(v) for v in value] if isinstance(value, list) else [str(value)] for key, value in params.items()}
     return search(index, parse_search_request(args, index.vocabularies))
 
 
@@ -66,12 +64,39 @@ def test_phrase_is_stricter_than_words(corpus_index):
     assert 0 < phrase["total"] <= words["total"]
 
 
-@pytest.mark.parametrize("q", [
-    '"unbalanced', "((( trafficking", "trafficking )))", "AND", "OR OR", "NOT", "-", "*",
-    "*ing", "?rafficking", "traf*", "a" * 5000, "title:", "country:Atlantis", "theme:", "id:x",
-    "data:foo", "[a TO", "x~", "%", "\\", "trafficking AND", "\"\"", "year:>2019",
-    "<script>alert(1)</script>", "' OR 1=1 --", "GLO.ACT", "title:\"container\"",
-])
+@pytest.mark.parametrize(
+    "q",
+    [
+        '"unbalanced',
+        "((( trafficking",
+        "trafficking )))",
+        "AND",
+        "OR OR",
+        "NOT",
+        "-",
+        "*",
+        "*ing",
+        "?rafficking",
+        "traf*",
+        "a" * 5000,
+        "title:",
+        "country:Atlantis",
+        "theme:",
+        "id:x",
+        "data:foo",
+        "[a TO",
+        "x~",
+        "%",
+        "\\",
+        "trafficking AND",
+        '""',
+        "year:>2019",
+        "<script>alert(1)</script>",
+        "' OR 1=1 --",
+        "GLO.ACT",
+        'title:"container"',
+    ],
+)
 def test_any_user_syntax_searches_safely(corpus_index, q):
     result = search(corpus_index, SearchRequest(q=q))
     assert result["total"] >= 0
@@ -147,30 +172,50 @@ def test_filters_accept_names_as_well_as_codes(corpus_index):
     assert run(corpus_index, country="Iraq")["total"] == run(corpus_index, country="IRQ")["total"]
 
 
-@pytest.mark.parametrize("date_from, date_to, expected_titles_contain", [
-    ("2019-10-23", "2019-10-23", "Bolivia"),  # inside the 22-24 October range
-    ("2019-10-24", "2019-10-30", "Bolivia"),  # overlaps its last day
-])
+@pytest.mark.parametrize(
+    "date_from, date_to, expected_titles_contain",
+    [
+        ("2019-10-23", "2019-10-23", "Bolivia"),  # inside the 22-24 October range
+        ("2019-10-24", "2019-10-30", "Bolivia"),  # overlaps its last day
+    ],
+)
 def test_dates_match_when_the_ranges_overlap(corpus_index, date_from, date_to, expected_titles_contain):
     result = run(corpus_index, **{"from": date_from, "to": date_to})
     assert any(expected_titles_contain in t for t in titles(result))
 
 
-@pytest.mark.parametrize("date_from, date_to, total", [
-    ("2019", "2019", 37), ("2019-02", "2019-02", 6), ("2020", None, 0), (None, "2019-01", 1),
-])
+@pytest.mark.parametrize(
+    "date_from, date_to, total",
+    [
+        ("2019", "2019", 37),
+        ("2019-02", "2019-02", 6),
+        ("2020", None, 0),
+        (None, "2019-01", 1),
+    ],
+)
 def test_date_bounds_accept_years_months_and_days(corpus_index, date_from, date_to, total):
     params = {k: v for k, v in (("from", date_from), ("to", date_to)) if v}
     assert run(corpus_index, **params)["total"] == total
 
 
-@pytest.mark.parametrize("params, param", [
-    ({"from": "2019-13"}, "from"), ({"from": "2019-02-30"}, "from"), ({"to": "yesterday"}, "to"),
-    ({"from": "2019-10", "to": "2019-01"}, "from"), ({"sort": "random"}, "sort"),
-    ({"page": "0"}, "page"), ({"page": "-1"}, "page"), ({"per_page": "101"}, "per_page"),
-    ({"per_page": "ten"}, "per_page"), ({"country": "Atlantis"}, "country"),
-    ({"theme": "astrology"}, "theme"), ({"year": "19"}, "year"), ({"q": "x" * 501}, "q"),
-])
+@pytest.mark.parametrize(
+    "params, param",
+    [
+        ({"from": "2019-13"}, "from"),
+        ({"from": "2019-02-30"}, "from"),
+        ({"to": "yesterday"}, "to"),
+        ({"from": "2019-10", "to": "2019-01"}, "from"),
+        ({"sort": "random"}, "sort"),
+        ({"page": "0"}, "page"),
+        ({"page": "-1"}, "page"),
+        ({"per_page": "101"}, "per_page"),
+        ({"per_page": "ten"}, "per_page"),
+        ({"country": "Atlantis"}, "country"),
+        ({"theme": "astrology"}, "theme"),
+        ({"year": "19"}, "year"),
+        ({"q": "x" * 501}, "q"),
+    ],
+)
 def test_invalid_parameters_name_the_parameter(params, param):
     with pytest.raises(InvalidRequest) as err:
         parse_search_request({k: [v] for k, v in params.items()}, Vocabularies.bundled())
@@ -178,8 +223,10 @@ def test_invalid_parameters_name_the_parameter(params, param):
     assert err.value.message
 
 
-@pytest.mark.parametrize("typo, corrected", [("trafficing", "trafficking"), ("Mechelin", "Mechelen"),
-                                             ("coruption in sport", "corruption in sport")])
+@pytest.mark.parametrize(
+    "typo, corrected",
+    [("trafficing", "trafficking"), ("Mechelin", "Mechelen"), ("coruption in sport", "corruption in sport")],
+)
 def test_did_you_mean(corpus_index, typo, corrected):
     assert suggest(corpus_index, typo) == corrected
     result = run(corpus_index, q=typo)

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from indexer.model import Link, NewsItem, ParseError
 from indexer.ingest.sources import PageReport, bundled_corpus, check_sources, expand_source, load_items
+from indexer.model import Link, NewsItem, ParseError
 
 D = dt.date
 
@@ -57,9 +57,15 @@ def test_no_sources_means_the_bundled_corpus_newest_first():
     assert len(items) == 37
     assert {item.page for item in items} == {str(bundled_corpus())}
     assert [(item.date_start, item.title) for item in items[:4]] == [
-        (D(2019, 12, 10), "UNODC calls for shift in paradigm: From women as victims, to women as powerful agents of change"),
+        (
+            D(2019, 12, 10),
+            "UNODC calls for shift in paradigm: From women as victims, to women as powerful agents of change",
+        ),
         (D(2019, 11, 21), "UNODC Briefing on Environmental Crime"),
-        (D(2019, 11, 19), "UNODC co-organizes Security Council Open Arria Formula meeting on Challenges to Radicalization in Prisons"),
+        (
+            D(2019, 11, 19),
+            "UNODC co-organizes Security Council Open Arria Formula meeting on Challenges to Radicalization in Prisons",
+        ),
         (D(2019, 11, 12), "14th EU-UNODC Senior Officials Meeting in Vienna"),
     ]
     # the three items of 12 February 2019 are ordered by title
@@ -105,8 +111,8 @@ def test_the_same_item_on_two_pages_is_one_item(tmp_path):
     )
     current = write(
         tmp_path / "current.html",
-        '<article><h3>10 December 2019: UNODC calls for shift\u00a0 in paradigm</h3>'
-        '<figure><figcaption>Image © UNODC</figcaption></figure>'
+        "<article><h3>10 December 2019: UNODC calls for shift\u00a0 in paradigm</h3>"
+        "<figure><figcaption>Image © UNODC</figcaption></figure>"
         '<p>The short version <a href="https://www.unodc.org/x.html">here</a>.</p></article>',
     )
     assert load_items([archive, current]) == [
@@ -153,7 +159,11 @@ def test_a_bundled_corpus_copy_next_to_the_original_adds_nothing(tmp_path):
     [
         ("empty.txt", b"", "{page}: the page is empty"),
         ("blank.txt", b" \n\n \n", "{page}: the page is empty"),
-        ("binary.txt", b"10 December 2019\n\x00\x01\x02", "{page}:2: binary data (NUL byte at offset 17), not a text or HTML page"),
+        (
+            "binary.txt",
+            b"10 December 2019\n\x00\x01\x02",
+            "{page}:2: binary data (NUL byte at offset 17), not a text or HTML page",
+        ),
         (
             "latin1.txt",
             "10 December 2019: Title\n\nCaf\u00e9 society.\n".encode("latin-1"),

@@ -5,9 +5,9 @@ import threading
 
 import pytest
 
+from indexer.build.store import CURRENT, IndexBusy, IndexMissing, IndexStore, UpdateCounts
 from indexer.model import NewsItem
 from indexer.search.engine import Catalog
-from indexer.build.store import CURRENT, IndexBusy, IndexMissing, IndexStore, UpdateCounts
 
 
 def make_item(day: int, title: str, body: str = "Body text.") -> NewsItem:
@@ -15,8 +15,11 @@ def make_item(day: int, title: str, body: str = "Body text.") -> NewsItem:
     return NewsItem(date_start=date, date_end=date, date_raw=date.isoformat(), title=title, body=body)
 
 
-ITEMS = [make_item(1, "Wildlife crime briefing"), make_item(2, "Container control award"),
-         make_item(3, "Prison reform in Uganda")]
+ITEMS = [
+    make_item(1, "Wildlife crime briefing"),
+    make_item(2, "Container control award"),
+    make_item(3, "Prison reform in Uganda"),
+]
 
 
 def stored(store: IndexStore) -> dict[str, str]:
@@ -99,9 +102,8 @@ def test_a_partial_version_left_by_a_crash_is_removed_and_never_served(tmp_path)
 def test_a_second_writer_waits_then_fails_with_a_clear_message(tmp_path):
     holder = IndexStore(tmp_path)
     waiter = IndexStore(tmp_path, lock_timeout=0.2)
-    with holder.write_lock():
-        with pytest.raises(IndexBusy, match="write lock"):
-            waiter.build(ITEMS)
+    with holder.write_lock(), pytest.raises(IndexBusy, match="write lock"):
+        waiter.build(ITEMS)
 
 
 def test_a_second_writer_proceeds_once_the_first_is_done(tmp_path):

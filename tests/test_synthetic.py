@@ -26,8 +26,17 @@ def items():
 
 
 def _text_fields(item):
-    return (item.id, item.date_start, item.date_end, item.date_raw, item.date_precision,
-            item.title, item.body, item.source, item.image_credit)
+    return (
+        item.id,
+        item.date_start,
+        item.date_end,
+        item.date_raw,
+        item.date_precision,
+        item.title,
+        item.body,
+        item.source,
+        item.image_credit,
+    )
 
 
 def test_same_seed_same_items(items):
@@ -72,8 +81,9 @@ def test_dates_spread_over_the_years_in_every_form(items):
         assert FIRST_DAY <= item.date_start <= item.date_end <= LAST_DAY
     assert {item.date_start.year for item in items} == set(range(FIRST_DAY.year, LAST_DAY.year + 1))
     kinds = collections.Counter(
-        "month" if item.date_precision == "month" else
-        "range" if item.date_end > item.date_start else "day" for item in items)
+        "month" if item.date_precision == "month" else "range" if item.date_end > item.date_start else "day"
+        for item in items
+    )
     assert kinds["day"] > kinds["range"] > kinds["month"] > 0
     assert any("." in item.date_raw for item in items) and any(" 20" in item.date_raw for item in items)
 

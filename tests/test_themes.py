@@ -1,11 +1,11 @@
 import pytest
 
 from indexer.facets import extract_facets
-from indexer.facets.registry import BY_NAME, facet
-from indexer.facets.vocabulary import Vocabularies
 from indexer.facets.programmes import find_programmes
+from indexer.facets.registry import BY_NAME, facet
 from indexer.facets.sections import ItemText
 from indexer.facets.themes import assign_themes, theme_labels
+from indexer.facets.vocabulary import Vocabularies
 from indexer.ingest.sources import load_items
 
 TAXONOMY = (
@@ -61,7 +61,9 @@ def test_a_passing_list_weighs_less_than_the_subject():
 
 def test_a_programme_implies_its_themes():
     assert themes("UNODC presented the CCP", "The meeting took place on Tuesday.") == (
-        "border and container control", "drugs and drug trafficking")
+        "border and container control",
+        "drugs and drug trafficking",
+    )
 
 
 def test_words_of_a_programme_name_are_no_evidence():
@@ -72,11 +74,14 @@ def test_words_of_a_programme_name_are_no_evidence():
     ) == ("human trafficking",)
 
 
-@pytest.mark.parametrize("text, absent", [
-    ("Drug trafficking routes were discussed. Cocaine seizures rose.", "human trafficking"),
-    ("The United Nations Office on Drugs and Crime met the European Commission.", "drugs and drug trafficking"),
-    ("The HIV clinic opened; staff give tips to visitors.", "human trafficking"),
-])
+@pytest.mark.parametrize(
+    "text, absent",
+    [
+        ("Drug trafficking routes were discussed. Cocaine seizures rose.", "human trafficking"),
+        ("The United Nations Office on Drugs and Crime met the European Commission.", "drugs and drug trafficking"),
+        ("The HIV clinic opened; staff give tips to visitors.", "human trafficking"),
+    ],
+)
 def test_phrases_are_not_read_inside_others(text, absent):
     assert absent not in themes("News", text)
 
@@ -89,31 +94,41 @@ def test_who_pays_is_not_the_partnership_theme():
     ) == ("prisons and criminal justice reform",)
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("Trafficking in small arms and light weapons (SALW) and arms trafficking were discussed.",
-     ("organized crime",)),
-    ("Online scams hit victims worldwide.", ("cybercrime",)),
-    ("People at risk of trafficking were helped.", ("human trafficking",)),
-    ("Cocaine trafficking along the trafficking routes rose.", ("drugs and drug trafficking",)),
-    ("Boko Haram and ISIL recruit.", ("terrorism and violent extremism",)),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        (
+            "Trafficking in small arms and light weapons (SALW) and arms trafficking were discussed.",
+            ("organized crime",),
+        ),
+        ("Online scams hit victims worldwide.", ("cybercrime",)),
+        ("People at risk of trafficking were helped.", ("human trafficking",)),
+        ("Cocaine trafficking along the trafficking routes rose.", ("drugs and drug trafficking",)),
+        ("Boko Haram and ISIL recruit.", ("terrorism and violent extremism",)),
+    ],
+)
 def test_other_years_vocabulary(text, expected):
     assert themes("News", text) == expected
 
 
 def test_a_phrase_may_serve_two_themes():
     assert set(themes("News", "Investigators of online child sexual exploitation and abuse (OCSEA) met.")) == {
-        "cybercrime", "children"}
+        "cybercrime",
+        "children",
+    }
 
 
 def test_an_item_without_evidence_gets_the_fallback():
     assert themes("A seminar", "Staff attended a seminar on rules and procedures.") == (
-        "EU-UN partnership and funding",)
+        "EU-UN partnership and funding",
+    )
 
 
 def test_at_most_four_themes():
-    paragraph = ("Trafficking in persons, migrant smuggling, wildlife crime, corruption, terrorism, prisons, "
-                 "drug trafficking, cybercrime, piracy, HIV and money laundering were discussed.")
+    paragraph = (
+        "Trafficking in persons, migrant smuggling, wildlife crime, corruption, terrorism, prisons, "
+        "drug trafficking, cybercrime, piracy, HIV and money laundering were discussed."
+    )
     assert len(themes("Human trafficking, corruption, terrorism, cybercrime and piracy", paragraph)) == 4
 
 
@@ -123,11 +138,18 @@ def test_every_item_of_the_corpus_gets_one_to_four_themes_of_the_taxonomy():
         assert 1 <= len(assigned) <= 4 and set(assigned) <= set(TAXONOMY), item.title
 
 
-@pytest.mark.parametrize("typed, label", [
-    ("human trafficking", "human trafficking"), ("Human Trafficking", "human trafficking"),
-    ("human-trafficking", "human trafficking"), ("hiv and health", "HIV and health"),
-    ("EU-UN partnership and funding", "EU-UN partnership and funding"), ("trafficking", None), ("", None),
-])
+@pytest.mark.parametrize(
+    "typed, label",
+    [
+        ("human trafficking", "human trafficking"),
+        ("Human Trafficking", "human trafficking"),
+        ("human-trafficking", "human trafficking"),
+        ("hiv and health", "HIV and health"),
+        ("EU-UN partnership and funding", "EU-UN partnership and funding"),
+        ("trafficking", None),
+        ("", None),
+    ],
+)
 def test_resolve_filter(typed, label):
     assert BY_NAME["theme"].resolve_typed(Vocabularies.bundled(), typed) == label
 

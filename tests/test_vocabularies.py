@@ -13,13 +13,13 @@ import urllib.parse
 import urllib.request
 
 import pytest
+from servers import running_server
 
 from indexer.build.store import IndexStore
 from indexer.facets.vocabulary import BUNDLED, FILES, Vocabularies, VocabularyError
 from indexer.pipeline import tagged_items
 from indexer.search.engine import Catalog, search
 from indexer.search.request import InvalidRequest, parse_search_request
-from servers import running_server
 
 NEW_PROGRAMME = """
 [world-drug-report]
@@ -73,8 +73,9 @@ def test_a_version_keeps_its_vocabularies_and_answers_with_them(tmp_path, vocabu
     request = parse_search_request({"programme": ["WDR"]}, index.vocabularies)
     result = search(index, request)
     assert result["total"] == 1
-    assert {"value": "world-drug-report", "label": "World Drug Report (WDR)", "count": 1,
-            "selected": True} in result["facets"]["programme"]
+    assert {"value": "world-drug-report", "label": "World Drug Report (WDR)", "count": 1, "selected": True} in result[
+        "facets"
+    ]["programme"]
     with pytest.raises(InvalidRequest, match="unknown programme"):
         parse_search_request({"programme": ["WDR"]}, Vocabularies.bundled())
 
@@ -104,8 +105,18 @@ def get(base: str, path: str, **params) -> tuple[int, dict]:
 @pytest.mark.server
 def test_an_edited_programme_is_live_after_a_build_without_a_restart(tmp_path, vocabulary_dir):
     index_dir = tmp_path / "index"
-    cli = [sys.executable, "-m", "indexer.cli", "build", "--index", str(index_dir),
-           "--vocabularies", str(vocabulary_dir), "--processes", "1"]
+    cli = [
+        sys.executable,
+        "-m",
+        "indexer.cli",
+        "build",
+        "--index",
+        str(index_dir),
+        "--vocabularies",
+        str(vocabulary_dir),
+        "--processes",
+        "1",
+    ]
     subprocess.run(cli, check=True, capture_output=True)
     with running_server(index_dir, tmp_path / "server.log", workers=2) as base:
         status, body = get(base, "/api/search", programme="WDR")

@@ -35,11 +35,34 @@ def test_api_search_shape(client):
     response = client.get("/api/search?q=wildlife")
     assert response.status_code == 200
     data = response.get_json()
-    assert {"query", "total", "page", "per_page", "pages", "results", "facets", "suggestion",
-            "notice", "links", "took_ms"} <= set(data)
+    assert {
+        "query",
+        "total",
+        "page",
+        "per_page",
+        "pages",
+        "results",
+        "facets",
+        "suggestion",
+        "notice",
+        "links",
+        "took_ms",
+    } <= set(data)
     hit = data["results"][0]
-    assert {"id", "title", "date_start", "date_end", "url", "api_url", "snippet", "themes",
-            "programmes", "countries", "regions", "score"} <= set(hit)
+    assert {
+        "id",
+        "title",
+        "date_start",
+        "date_end",
+        "url",
+        "api_url",
+        "snippet",
+        "themes",
+        "programmes",
+        "countries",
+        "regions",
+        "score",
+    } <= set(hit)
     assert hit["url"].endswith(f"/items/{hit['id']}")
     assert set(data["facets"]) == {"theme", "programme", "country", "region", "organisation", "year"}
     for rows in data["facets"].values():
@@ -55,10 +78,17 @@ def test_api_paging_links(client):
     assert client.get(data["links"]["next"]).get_json()["page"] == 3
 
 
-@pytest.mark.parametrize("query, param", [
-    ("per_page=0", "per_page"), ("page=abc", "page"), ("from=2019-99", "from"),
-    ("sort=best", "sort"), ("country=Narnia", "country"), ("from=2019-12&to=2019-01", "from"),
-])
+@pytest.mark.parametrize(
+    "query, param",
+    [
+        ("per_page=0", "per_page"),
+        ("page=abc", "page"),
+        ("from=2019-99", "from"),
+        ("sort=best", "sort"),
+        ("country=Narnia", "country"),
+        ("from=2019-12&to=2019-01", "from"),
+    ],
+)
 def test_api_bad_parameters_are_400_in_the_error_shape(client, query, param):
     assert_api_error(client.get(f"/api/search?{query}"), 400, param)
 
@@ -131,7 +161,7 @@ def test_security_headers(client):
     assert headers["Referrer-Policy"]
 
 
-@pytest.mark.parametrize("payload", ['<script>alert(1)</script>', '"><img src=x onerror=alert(1)>'])
+@pytest.mark.parametrize("payload", ["<script>alert(1)</script>", '"><img src=x onerror=alert(1)>'])
 def test_queries_are_escaped_everywhere(client, payload):
     page = client.get("/", query_string={"q": payload}).get_data(as_text=True)
     assert payload not in page

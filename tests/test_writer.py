@@ -1,5 +1,8 @@
 """The index writers write what Whoosh's own writer writes, in one process or several."""
 
+import tomllib
+from pathlib import Path
+
 import pytest
 import whoosh.index
 from hypothesis import given, settings
@@ -7,12 +10,14 @@ from hypothesis import strategies as st
 from whoosh import formats
 
 from indexer.build import writer as writer_module
-from indexer.facets.vocabulary import Vocabularies
-from indexer.search.request import parse_search_request
-from indexer.build.schema import TextPositions, build_schema, item_to_document, text_analyzer
-from indexer.search.engine import Catalog, search
+from indexer.build.analysis import text_analyzer
+from indexer.build.schema import build_schema, item_to_document
 from indexer.build.store import IndexStore
-from indexer.build.writer import NewIndexWriter, write_new_index
+from indexer.build.whoosh_private import TESTED_WHOOSH, NewIndexWriter, TextPositions, check_whoosh_version
+from indexer.build.writer import write_new_index
+from indexer.facets.vocabulary import Vocabularies
+from indexer.search.engine import Catalog, search
+from indexer.search.request import parse_search_request
 
 
 def contents(index: whoosh.index.Index) -> dict:
@@ -28,8 +33,15 @@ def contents(index: whoosh.index.Index) -> dict:
                 found.append((matcher.id(), matcher.weight(), matcher.value()))
                 matcher.next()
             info = reader.term_info(fieldname, text)
-            statistics = (info.weight(), info.doc_frequency(), info.min_length(), info.max_length(),
-                          info.max_weight(), info.min_id(), info.max_id())
+            statistics = (
+                info.weight(),
+                info.doc_frequency(),
+                info.min_length(),
+                info.max_length(),
+                info.max_weight(),
+                info.min_id(),
+                info.max_id(),
+            )
             postings[fieldname, text] = statistics, found
         documents = range(reader.doc_count_all())
         schema = reader.schema
@@ -37,10 +49,10 @@ def contents(index: whoosh.index.Index) -> dict:
             "documents": reader.doc_count(),
             "postings": postings,
             "stored": [reader.stored_fields(d) for d in documents],
-            "lengths": {name: [reader.doc_field_length(d, name) for d in documents]
-                        for name in schema.scorable_names()},
-            "columns": {name: list(reader.column_reader(name)) for name in schema.names()
-                        if schema[name].column_type},
+            "lengths": {
+                name: [reader.doc_field_length(d, name) for d in documents] for name in schema.scorable_names()
+            },
+            "columns": {name: list(reader.column_reader(name)) for name in schema.names() if schema[name].column_type},
         }
 
 
@@ -68,8 +80,9 @@ def test_text_positions_encode_what_whoosh_positions_encode(corpus_items):
     analyzer = text_analyzer()
     for item in corpus_items:
         for text in (item.title, item.body):
-            assert (list(TextPositions(field_boost=2.5).word_values(text, analyzer))
-                    == list(formats.Positions(field_boost=2.5).word_values(text, analyzer)))
+            assert list(TextPositions(field_boost=2.5).word_values(text, analyzer)) == list(
+                formats.Positions(field_boost=2.5).word_values(text, analyzer)
+            )
 
 
 @settings(max_examples=150, deadline=None)
@@ -96,20 +109,26 @@ def test_new_index_writer_refuses_an_index_with_documents(tmp_path, corpus_items
         NewIndexWriter(index)
 
 
-def test_several_processes_write_the_same_documents_in_the_same_order(tmp_path, corpus_items, whoosh_written,
-                                                                       monkeypatch):
+def test_several_processes_write_the_same_documents_in_the_same_order(
+    tmp_path, corpus_items, whoosh_written, monkeypatch
+):
     monkeypatch.setattr(writer_module, "MIN_DOCUMENTS_PER_PROCESS", 5)
     index = new_index(tmp_path / "parallel")
     done = []
-    write_new_index(index, corpus_items, item_to_document, processes=3,
-                    progress=lambda count, total: done.append((count, total)))
+    write_new_index(
+        index, corpus_items, item_to_document, processes=3, progress=lambda count, total: done.append((count, total))
+    )
     assert segment_count(index) == 3
     assert contents(index) == whoosh_written
     assert done[-1] == (len(corpus_items), len(corpus_items))
     assert [count for count, _ in done] == sorted(count for count, _ in done)
     # No temporary files are left beside the segments.
-    assert sorted(p.suffix for p in (tmp_path / "parallel").iterdir() if p.name != "MAIN_WRITELOCK") == \
-        [".seg", ".seg", ".seg", ".toc"]
+    assert sorted(p.suffix for p in (tmp_path / "parallel").iterdir() if p.name != "MAIN_WRITELOCK") == [
+        ".seg",
+        ".seg",
+        ".seg",
+        ".toc",
+    ]
 
 
 def test_processes_are_not_started_for_a_small_index(tmp_path, corpus_items):
@@ -123,9 +142,14 @@ def test_searches_agree_whatever_the_number_of_processes(tmp_path, corpus_items,
     one, three = IndexStore(tmp_path / "one"), IndexStore(tmp_path / "three")
     one.build(corpus_items, processes=1)
     three.build(corpus_items, processes=3)
-    for params in ({"q": ["drug trafficking"]}, {"q": ["\"container control\""]}, {"q": ["wildlife OR forest"]},
-                   {"country": ["IQ"]}, {"q": [""], "sort": ["oldest"], "per_page": ["50"]},
-                   {"q": ["terrorism"], "from": ["2019-06"]}):
+    for params in (
+        {"q": ["drug trafficking"]},
+        {"q": ['"container control"']},
+        {"q": ["wildlife OR forest"]},
+        {"country": ["IQ"]},
+        {"q": [""], "sort": ["oldest"], "per_page": ["50"]},
+        {"q": ["terrorism"], "from": ["2019-06"]},
+    ):
         request = parse_search_request(params, Vocabularies.bundled())
         expected = search(Catalog(one).current(), request)
         found = search(Catalog(three).current(), request)
@@ -134,10 +158,13 @@ def test_searches_agree_whatever_the_number_of_processes(tmp_path, corpus_items,
         assert found["facets"] == expected["facets"]
 
 
-@pytest.mark.parametrize("where, error", [("first", r"index writer 0-\d+ failed:(.|\n)*AttributeError"),
-                                          ("last", "'NoneType' object has no attribute")])
-def test_a_failing_process_fails_the_build_and_the_index_keeps_serving(tmp_path, corpus_items, monkeypatch,
-                                                                      where, error):
+@pytest.mark.parametrize(
+    "where, error",
+    [("first", r"index writer 0-\d+ failed:(.|\n)*AttributeError"), ("last", "'NoneType' object has no attribute")],
+)
+def test_a_failing_process_fails_the_build_and_the_index_keeps_serving(
+    tmp_path, corpus_items, monkeypatch, where, error
+):
     monkeypatch.setattr(writer_module, "MIN_DOCUMENTS_PER_PROCESS", 5)
     store = IndexStore(tmp_path)
     served = store.build(corpus_items[:5])
@@ -148,3 +175,15 @@ def test_a_failing_process_fails_the_build_and_the_index_keeps_serving(tmp_path,
         store.build(broken, processes=2)
     assert store.manifest() == served
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith("v-")] == [served["version"]]
+
+
+def test_another_whoosh_release_is_refused_with_a_clear_message():
+    check_whoosh_version(TESTED_WHOOSH)
+    with pytest.raises(ImportError, match=r"tested with whoosh3==3\.54\.0 only, but Whoosh 3\.55\.0 is installed"):
+        check_whoosh_version((3, 55, 0))
+
+
+def test_the_tested_whoosh_release_is_the_one_the_package_pins():
+    project = tomllib.loads((Path(__file__).resolve().parent.parent / "pyproject.toml").read_text("utf-8"))
+    pinned = [d for d in project["project"]["dependencies"] if d.startswith("whoosh3")]
+    assert pinned == ["whoosh3==" + ".".join(map(str, TESTED_WHOOSH))]

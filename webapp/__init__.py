@@ -6,8 +6,8 @@ import logging
 
 from flask import Flask
 
-from indexer.search.engine import Catalog
 from indexer.build.store import IndexStore
+from indexer.search.engine import Catalog
 from webapp import admin, api, errors, filters, limits, pages, security
 from webapp.config import DEFAULTS
 

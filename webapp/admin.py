@@ -12,10 +12,10 @@ from pathlib import Path
 
 from flask import Blueprint, current_app, jsonify, request
 
-from indexer.model import ParseError
-from indexer.facets.vocabulary import VocabularyError
-from indexer.pipeline import tagged_items, vocabularies_from
 from indexer.build.store import IndexStore
+from indexer.facets.vocabulary import VocabularyError
+from indexer.model import ParseError
+from indexer.pipeline import tagged_items, vocabularies_from
 from webapp.errors import ApiError
 
 log = logging.getLogger(__name__)
@@ -37,8 +37,7 @@ def reindex():
             raise ApiError(422, f"the sources could not be read, nothing was changed: {err}") from None
         counts, manifest = IndexStore(index_dir).update(items, sources or ["bundled"], vocabularies)
     log.info("admin reindex: %s -> %s", counts, manifest["version"])
-    return jsonify({**dataclasses.asdict(counts), "version": manifest["version"],
-                    "documents": manifest["documents"]})
+    return jsonify({**dataclasses.asdict(counts), "version": manifest["version"], "documents": manifest["documents"]})
 
 
 def _authorise() -> None:

@@ -8,8 +8,8 @@ from urllib.parse import urlencode
 from flask import current_app, request, url_for
 
 from indexer.facets.registry import NAMES
-from indexer.search.request import SearchRequest, parse_search_request
 from indexer.search.engine import SearchIndex, search
+from indexer.search.request import SearchRequest, parse_search_request
 
 
 def current_index() -> SearchIndex:
@@ -55,14 +55,18 @@ def decorate(result: dict, search_request: SearchRequest) -> None:
         hit["url"] = url_for("pages.item", item_id=hit["id"], _external=True)
         hit["api_url"] = url_for("api.item", item_id=hit["id"], _external=True)
     if result["suggestion"]:
-        result["suggestion"]["url"] = url_for("pages.index", **query_params(search_request, q=result["suggestion"]["q"], page=None))
+        result["suggestion"]["url"] = url_for(
+            "pages.index", **query_params(search_request, q=result["suggestion"]["q"], page=None)
+        )
     page = search_request.page
     result["links"] = {
         "self": url_for("api.search", **query_params(search_request), _external=True),
         "next": url_for("api.search", **query_params(search_request, page=page + 1), _external=True)
-        if page < result["pages"] else None,
+        if page < result["pages"]
+        else None,
         "prev": url_for("api.search", **query_params(search_request, page=page - 1), _external=True)
-        if page > 1 else None,
+        if page > 1
+        else None,
         "html": url_for("pages.index", **query_params(search_request), _external=True),
         "atom": url_for("pages.atom", **query_params(search_request, page=None), _external=True),
         "csv": url_for("pages.csv_export", **query_params(search_request, page=None, per_page=None), _external=True),

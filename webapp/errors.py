@@ -12,16 +12,26 @@ import logging
 from flask import Flask, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from indexer.search.request import InvalidRequest
 from indexer.build.store import IndexMissing
+from indexer.search.request import InvalidRequest
 
 log = logging.getLogger(__name__)
 
-CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
-         405: "method_not_allowed", 409: "conflict", 413: "payload_too_large",
-         422: "unprocessable",
-         414: "uri_too_long", 429: "too_many_requests", 431: "headers_too_large",
-         500: "internal_error", 503: "unavailable"}
+CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "payload_too_large",
+    422: "unprocessable",
+    414: "uri_too_long",
+    429: "too_many_requests",
+    431: "headers_too_large",
+    500: "internal_error",
+    503: "unavailable",
+}
 
 
 # Outside /api, these answer machines too, so they answer errors in JSON.
@@ -40,8 +50,7 @@ def error_response(status: int, message: str, param: str | None = None, headers=
     if status == 401:
         headers = {**(headers or {}), "WWW-Authenticate": "Bearer"}
     if request.path.startswith("/api") or request.path in JSON_PATHS:
-        body = {"error": {"status": status, "code": CODES.get(status, "error"),
-                          "message": message, "param": param}}
+        body = {"error": {"status": status, "code": CODES.get(status, "error"), "message": message, "param": param}}
         response = jsonify(body)
     else:
         response = render_template("error.html", status=status, message=message, param=param)

@@ -36,16 +36,18 @@ def histogram_bars(rows: list[dict], search_request: SearchRequest, params) -> l
     for i, period in enumerate(periods):
         count = counts.get(period, 0)
         height = round(HEIGHT * count / tallest, 1)
-        bars.append({
-            "period": period,
-            "count": count,
-            "selected": _overlaps(period, search_request),
-            "x": round(i * step + 1, 1),
-            "width": round(max(step - 2, 1), 1),
-            "y": round(HEIGHT - height, 1),
-            "height": height,
-            "url": url_for("pages.index", **params(**{"from": period, "to": period, "page": None})),
-        })
+        bars.append(
+            {
+                "period": period,
+                "count": count,
+                "selected": _overlaps(period, search_request),
+                "x": round(i * step + 1, 1),
+                "width": round(max(step - 2, 1), 1),
+                "y": round(HEIGHT - height, 1),
+                "height": height,
+                "url": url_for("pages.index", **params(**{"from": period, "to": period, "page": None})),
+            }
+        )
     return bars
 
 
@@ -67,5 +69,6 @@ def _overlaps(period: str, search_request: SearchRequest) -> bool:
     month = int(period[5:7]) if len(period) > 4 else None
     first = dt.date(year, month or 1, 1)
     last = dt.date(year, month or 12, calendar.monthrange(year, month or 12)[1])
-    return ((search_request.date_from is None or last >= search_request.date_from)
-            and (search_request.date_to is None or first <= search_request.date_to))
+    return (search_request.date_from is None or last >= search_request.date_from) and (
+        search_request.date_to is None or first <= search_request.date_to
+    )

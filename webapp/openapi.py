@@ -15,23 +15,35 @@ def _nullable(schema: dict) -> dict:
 
 
 def _error_responses(*statuses: int) -> dict:
-    descriptions = {400: "A parameter cannot be used; `param` names it.",
-                    401: "No bearer token was sent.", 403: "The token is wrong, or admin is disabled.",
-                    404: "No such item or path.", 405: "Method not allowed.",
-                    409: "A reindex is already running.",
-                    422: "The sources could not be read; nothing was changed.",
-                    413: "Request too large.", 429: "Too many requests; retry later.",
-                    503: "The index is not built yet."}
-    return {str(status): {"description": descriptions[status],
-                          "content": {"application/json": {"schema": _ref("Error")}}}
-            for status in statuses}
+    descriptions = {
+        400: "A parameter cannot be used; `param` names it.",
+        401: "No bearer token was sent.",
+        403: "The token is wrong, or admin is disabled.",
+        404: "No such item or path.",
+        405: "Method not allowed.",
+        409: "A reindex is already running.",
+        422: "The sources could not be read; nothing was changed.",
+        413: "Request too large.",
+        429: "Too many requests; retry later.",
+        503: "The index is not built yet.",
+    }
+    return {
+        str(status): {"description": descriptions[status], "content": {"application/json": {"schema": _ref("Error")}}}
+        for status in statuses
+    }
 
 
 def _filter_param(facet: Facet) -> dict:
     description = f"Only items with this {facet.title.lower()}: {facet.hint}; repeat for several (OR)."
-    return {"name": facet.name, "in": "query", "required": False, "description": description,
-            "style": "form", "explode": True,
-            "schema": {"type": "array", "items": {"type": "string", "maxLength": 200}}}
+    return {
+        "name": facet.name,
+        "in": "query",
+        "required": False,
+        "description": description,
+        "style": "form",
+        "explode": True,
+        "schema": {"type": "array", "items": {"type": "string", "maxLength": 200}},
+    }
 
 
 def openapi_document(server_url: str) -> dict:
@@ -39,32 +51,61 @@ def openapi_document(server_url: str) -> dict:
         "type": "object",
         "required": ["id", "title", "date_start", "date_end"],
         "properties": {
-            "id": {"type": "string"}, "title": {"type": "string"},
+            "id": {"type": "string"},
+            "title": {"type": "string"},
             "date_start": {"type": "string", "format": "date"},
             "date_end": {"type": "string", "format": "date"},
-            "url": {"type": "string"}, "api_url": {"type": "string"},
+            "url": {"type": "string"},
+            "api_url": {"type": "string"},
         },
     }
-    facet_value = {"type": "object", "required": ["value", "name"],
-                   "properties": {"value": {"type": "string"}, "name": {"type": "string"}}}
-    country = {"type": "object", "required": ["code", "name", "role"],
-               "properties": {"code": {"type": "string", "pattern": "^[A-Z]{3}$"},
-                              "name": {"type": "string"},
-                              "role": {"enum": ["primary", "mentioned"]}}}
+    facet_value = {
+        "type": "object",
+        "required": ["value", "name"],
+        "properties": {"value": {"type": "string"}, "name": {"type": "string"}},
+    }
+    country = {
+        "type": "object",
+        "required": ["code", "name", "role"],
+        "properties": {
+            "code": {"type": "string", "pattern": "^[A-Z]{3}$"},
+            "name": {"type": "string"},
+            "role": {"enum": ["primary", "mentioned"]},
+        },
+    }
     result = {
         "type": "object",
-        "required": ["id", "title", "date_start", "date_end", "url", "api_url", "snippet",
-                     "themes", "programmes", "countries", "regions", "organisations", "score"],
+        "required": [
+            "id",
+            "title",
+            "date_start",
+            "date_end",
+            "url",
+            "api_url",
+            "snippet",
+            "themes",
+            "programmes",
+            "countries",
+            "regions",
+            "organisations",
+            "score",
+        ],
         "properties": {
             "id": {"type": "string"},
             "title": {"type": "string"},
-            "title_html": {"type": "string", "description": "The title, HTML-escaped, with <mark> around matched words."},
+            "title_html": {
+                "type": "string",
+                "description": "The title, HTML-escaped, with <mark> around matched words.",
+            },
             "date_start": {"type": "string", "format": "date"},
             "date_end": {"type": "string", "format": "date"},
             "date_raw": {"type": "string"},
             "url": {"type": "string"},
             "api_url": {"type": "string"},
-            "snippet": {"type": "string", "description": "The best body fragment, HTML-escaped, with <mark> around matched words."},
+            "snippet": {
+                "type": "string",
+                "description": "The best body fragment, HTML-escaped, with <mark> around matched words.",
+            },
             "themes": {"type": "array", "items": {"type": "string"}},
             "programmes": {"type": "array", "items": _ref("FacetValue")},
             "countries": {"type": "array", "items": _ref("Country")},
@@ -74,53 +115,109 @@ def openapi_document(server_url: str) -> dict:
             "score": _nullable({"type": "number"}),
         },
     }
-    facet_count = {"type": "object", "required": ["value", "label", "count", "selected"],
-                   "properties": {"value": {"type": "string"}, "label": {"type": "string"},
-                                  "count": {"type": "integer", "minimum": 0},
-                                  "selected": {"type": "boolean"}}}
-    facets = {"type": "object", "required": list(NAMES),
-              "properties": {name: {"type": "array", "items": _ref("FacetCount")} for name in NAMES}}
+    facet_count = {
+        "type": "object",
+        "required": ["value", "label", "count", "selected"],
+        "properties": {
+            "value": {"type": "string"},
+            "label": {"type": "string"},
+            "count": {"type": "integer", "minimum": 0},
+            "selected": {"type": "boolean"},
+        },
+    }
+    facets = {
+        "type": "object",
+        "required": list(NAMES),
+        "properties": {name: {"type": "array", "items": _ref("FacetCount")} for name in NAMES},
+    }
     search_response = {
         "type": "object",
-        "required": ["query", "total", "page", "per_page", "pages", "results", "facets",
-                     "suggestion", "notice", "links", "took_ms"],
+        "required": [
+            "query",
+            "total",
+            "page",
+            "per_page",
+            "pages",
+            "results",
+            "facets",
+            "suggestion",
+            "notice",
+            "links",
+            "took_ms",
+        ],
         "properties": {
-            "query": {"type": "object", "description": "The request as it was understood.",
-                      "properties": {"q": {"type": "string"}, "filters": {"type": "object"},
-                                     "from": _nullable({"type": "string"}),
-                                     "to": _nullable({"type": "string"}),
-                                     "sort": {"enum": list(SORTS)},
-                                     "page": {"type": "integer"}, "per_page": {"type": "integer"}}},
+            "query": {
+                "type": "object",
+                "description": "The request as it was understood.",
+                "properties": {
+                    "q": {"type": "string"},
+                    "filters": {"type": "object"},
+                    "from": _nullable({"type": "string"}),
+                    "to": _nullable({"type": "string"}),
+                    "sort": {"enum": list(SORTS)},
+                    "page": {"type": "integer"},
+                    "per_page": {"type": "integer"},
+                },
+            },
             "total": {"type": "integer", "minimum": 0},
-            "total_all_words": {"type": "integer", "minimum": 0,
-                                "description": "How many of the results match every word of the query."},
+            "total_all_words": {
+                "type": "integer",
+                "minimum": 0,
+                "description": "How many of the results match every word of the query.",
+            },
             "page": {"type": "integer", "minimum": 1},
             "per_page": {"type": "integer", "minimum": 1},
             "pages": {"type": "integer", "minimum": 1},
             "sort": {"enum": list(SORTS)},
             "results": {"type": "array", "items": _ref("SearchResult")},
             "facets": _ref("Facets"),
-            "histogram": {"type": "array", "items": {
-                "type": "object", "required": ["period", "count"],
-                "properties": {"period": {"type": "string"}, "count": {"type": "integer"}}}},
-            "suggestion": _nullable({"type": "object", "required": ["q", "searched"],
-                                     "properties": {"q": {"type": "string"},
-                                                    "searched": {"type": "boolean"},
-                                                    "url": {"type": "string"}}}),
+            "histogram": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["period", "count"],
+                    "properties": {"period": {"type": "string"}, "count": {"type": "integer"}},
+                },
+            },
+            "suggestion": _nullable(
+                {
+                    "type": "object",
+                    "required": ["q", "searched"],
+                    "properties": {"q": {"type": "string"}, "searched": {"type": "boolean"}, "url": {"type": "string"}},
+                }
+            ),
             "notice": _nullable({"type": "string"}),
-            "links": {"type": "object", "required": ["self", "next", "prev", "html", "atom", "csv"],
-                      "properties": {key: _nullable({"type": "string"})
-                                     for key in ("self", "next", "prev", "html", "atom", "csv")}},
+            "links": {
+                "type": "object",
+                "required": ["self", "next", "prev", "html", "atom", "csv"],
+                "properties": {
+                    key: _nullable({"type": "string"}) for key in ("self", "next", "prev", "html", "atom", "csv")
+                },
+            },
             "index_version": {"type": "string"},
             "took_ms": {"type": "number"},
         },
     }
     item = {
         "type": "object",
-        "required": ["id", "title", "date_start", "date_end", "date_raw", "body", "themes",
-                     "programmes", "countries", "regions", "organisations", "links", "related"],
+        "required": [
+            "id",
+            "title",
+            "date_start",
+            "date_end",
+            "date_raw",
+            "body",
+            "themes",
+            "programmes",
+            "countries",
+            "regions",
+            "organisations",
+            "links",
+            "related",
+        ],
         "properties": {
-            "id": {"type": "string"}, "title": {"type": "string"},
+            "id": {"type": "string"},
+            "title": {"type": "string"},
             "date_start": {"type": "string", "format": "date"},
             "date_end": {"type": "string", "format": "date"},
             "date_raw": {"type": "string"},
@@ -128,9 +225,14 @@ def openapi_document(server_url: str) -> dict:
             "body": {"type": "string", "description": "Plain text; paragraphs separated by a blank line."},
             "source": _nullable({"type": "string"}),
             "image_credit": _nullable({"type": "string"}),
-            "links": {"type": "array", "items": {"type": "object", "required": ["text", "href"],
-                                                 "properties": {"text": {"type": "string"},
-                                                                "href": {"type": "string"}}}},
+            "links": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["text", "href"],
+                    "properties": {"text": {"type": "string"}, "href": {"type": "string"}},
+                },
+            },
             "themes": {"type": "array", "items": {"type": "string"}},
             "programmes": {"type": "array", "items": _ref("FacetValue")},
             "countries": {"type": "array", "items": _ref("Country")},
@@ -141,76 +243,156 @@ def openapi_document(server_url: str) -> dict:
             "related": {"type": "array", "items": _ref("ItemSummary")},
         },
     }
-    error = {"type": "object", "required": ["error"], "properties": {"error": {
-        "type": "object", "required": ["status", "code", "message", "param"],
-        "properties": {"status": {"type": "integer"}, "code": {"type": "string"},
-                       "message": {"type": "string"}, "param": _nullable({"type": "string"})}}}}
+    error = {
+        "type": "object",
+        "required": ["error"],
+        "properties": {
+            "error": {
+                "type": "object",
+                "required": ["status", "code", "message", "param"],
+                "properties": {
+                    "status": {"type": "integer"},
+                    "code": {"type": "string"},
+                    "message": {"type": "string"},
+                    "param": _nullable({"type": "string"}),
+                },
+            }
+        },
+    }
 
     search_parameters = [
-        {"name": "q", "in": "query", "required": False,
-         "description": "Words, \"phrases\", AND/OR/NOT, -word, and "
-                        + "/".join(f"{name}:" for name in ("title", *NAMES)) + " prefixes.",
-         "schema": {"type": "string", "maxLength": MAX_QUERY_LENGTH}},
+        {
+            "name": "q",
+            "in": "query",
+            "required": False,
+            "description": 'Words, "phrases", AND/OR/NOT, -word, and '
+            + "/".join(f"{name}:" for name in ("title", *NAMES))
+            + " prefixes.",
+            "schema": {"type": "string", "maxLength": MAX_QUERY_LENGTH},
+        },
         *(_filter_param(facet) for facet in FACETS),
-        {"name": "from", "in": "query", "required": False,
-         "description": "Items whose dates end on or after this: YYYY, YYYY-MM or YYYY-MM-DD.",
-         "schema": {"type": "string", "pattern": r"^\d{4}(-\d{1,2}(-\d{1,2})?)?$"}},
-        {"name": "to", "in": "query", "required": False,
-         "description": "Items whose dates start on or before this: YYYY, YYYY-MM or YYYY-MM-DD.",
-         "schema": {"type": "string", "pattern": r"^\d{4}(-\d{1,2}(-\d{1,2})?)?$"}},
-        {"name": "sort", "in": "query", "required": False,
-         "schema": {"enum": list(SORTS), "default": "relevance"}},
-        {"name": "page", "in": "query", "required": False,
-         "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": 1}},
-        {"name": "per_page", "in": "query", "required": False,
-         "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE, "default": DEFAULT_PER_PAGE}},
+        {
+            "name": "from",
+            "in": "query",
+            "required": False,
+            "description": "Items whose dates end on or after this: YYYY, YYYY-MM or YYYY-MM-DD.",
+            "schema": {"type": "string", "pattern": r"^\d{4}(-\d{1,2}(-\d{1,2})?)?$"},
+        },
+        {
+            "name": "to",
+            "in": "query",
+            "required": False,
+            "description": "Items whose dates start on or before this: YYYY, YYYY-MM or YYYY-MM-DD.",
+            "schema": {"type": "string", "pattern": r"^\d{4}(-\d{1,2}(-\d{1,2})?)?$"},
+        },
+        {"name": "sort", "in": "query", "required": False, "schema": {"enum": list(SORTS), "default": "relevance"}},
+        {
+            "name": "page",
+            "in": "query",
+            "required": False,
+            "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": 1},
+        },
+        {
+            "name": "per_page",
+            "in": "query",
+            "required": False,
+            "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE, "default": DEFAULT_PER_PAGE},
+        },
     ]
     json_ok = lambda schema, description: {  # noqa: E731
-        "description": description, "content": {"application/json": {"schema": schema}}}
+        "description": description,
+        "content": {"application/json": {"schema": schema}},
+    }
     return {
         "openapi": "3.1.0",
-        "info": {"title": "EU–UNODC news search API", "version": "1.0.0",
-                 "description": "Full-text, faceted search over EU–UNODC partnership news. "
-                                "Facet filters are OR within a facet and AND across facets; "
-                                "facet counts leave out the facet's own filter."},
+        "info": {
+            "title": "EU–UNODC news search API",
+            "version": "1.0.0",
+            "description": "Full-text, faceted search over EU–UNODC partnership news. "
+            "Facet filters are OR within a facet and AND across facets; "
+            "facet counts leave out the facet's own filter.",
+        },
         "servers": [{"url": server_url}],
         "paths": {
-            "/api/search": {"get": {
-                "operationId": "search", "summary": "Search news items",
-                "parameters": search_parameters,
-                "responses": {"200": json_ok(_ref("SearchResponse"), "Results, facets and links."),
-                              **_error_responses(400, 429, 503)}}},
-            "/api/items/{item_id}": {"get": {
-                "operationId": "getItem", "summary": "One news item with related items",
-                "parameters": [{"name": "item_id", "in": "path", "required": True,
-                                "schema": {"type": "string", "maxLength": 300}}],
-                "responses": {"200": json_ok(_ref("Item"), "The item."),
-                              **_error_responses(404, 429, 503)}}},
-            "/api/facets": {"get": {
-                "operationId": "facets", "summary": "Every facet value with its count",
-                "responses": {"200": json_ok({"type": "object", "required": ["documents", "facets"],
-                                              "properties": {"documents": {"type": "integer"},
-                                                             "facets": _ref("Facets")}},
-                                             "All facet values."),
-                              **_error_responses(429, 503)}}},
-            "/api/admin/reindex": {"post": {
-                "operationId": "reindex",
-                "summary": "Update the index from the configured sources (NEWSEARCH_SOURCES)",
-                "description": "Disabled unless NEWSEARCH_ADMIN_TOKEN is set. One at a time.",
-                "security": [{"bearer": []}],
-                "responses": {"200": json_ok({"type": "object",
-                                              "required": ["added", "changed", "removed", "unchanged",
-                                                           "version", "documents"],
-                                              "properties": {key: {"type": "integer"} for key in (
-                                                  "added", "changed", "removed", "unchanged", "documents")}
-                                              | {"version": {"type": "string"}}},
-                                             "What the update changed."),
-                              **_error_responses(401, 403, 409, 422, 429)}}},
+            "/api/search": {
+                "get": {
+                    "operationId": "search",
+                    "summary": "Search news items",
+                    "parameters": search_parameters,
+                    "responses": {
+                        "200": json_ok(_ref("SearchResponse"), "Results, facets and links."),
+                        **_error_responses(400, 429, 503),
+                    },
+                }
+            },
+            "/api/items/{item_id}": {
+                "get": {
+                    "operationId": "getItem",
+                    "summary": "One news item with related items",
+                    "parameters": [
+                        {
+                            "name": "item_id",
+                            "in": "path",
+                            "required": True,
+                            "schema": {"type": "string", "maxLength": 300},
+                        }
+                    ],
+                    "responses": {"200": json_ok(_ref("Item"), "The item."), **_error_responses(404, 429, 503)},
+                }
+            },
+            "/api/facets": {
+                "get": {
+                    "operationId": "facets",
+                    "summary": "Every facet value with its count",
+                    "responses": {
+                        "200": json_ok(
+                            {
+                                "type": "object",
+                                "required": ["documents", "facets"],
+                                "properties": {"documents": {"type": "integer"}, "facets": _ref("Facets")},
+                            },
+                            "All facet values.",
+                        ),
+                        **_error_responses(429, 503),
+                    },
+                }
+            },
+            "/api/admin/reindex": {
+                "post": {
+                    "operationId": "reindex",
+                    "summary": "Update the index from the configured sources (NEWSEARCH_SOURCES)",
+                    "description": "Disabled unless NEWSEARCH_ADMIN_TOKEN is set. One at a time.",
+                    "security": [{"bearer": []}],
+                    "responses": {
+                        "200": json_ok(
+                            {
+                                "type": "object",
+                                "required": ["added", "changed", "removed", "unchanged", "version", "documents"],
+                                "properties": {
+                                    key: {"type": "integer"}
+                                    for key in ("added", "changed", "removed", "unchanged", "documents")
+                                }
+                                | {"version": {"type": "string"}},
+                            },
+                            "What the update changed.",
+                        ),
+                        **_error_responses(401, 403, 409, 422, 429),
+                    },
+                }
+            },
         },
-        "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
-                       "schemas": {
-            "SearchResponse": search_response, "SearchResult": result, "Facets": facets,
-            "FacetCount": facet_count, "FacetValue": facet_value, "Country": country,
-            "Item": item, "ItemSummary": item_summary, "Error": error,
-        }},
+        "components": {
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+            "schemas": {
+                "SearchResponse": search_response,
+                "SearchResult": result,
+                "Facets": facets,
+                "FacetCount": facet_count,
+                "FacetValue": facet_value,
+                "Country": country,
+                "Item": item,
+                "ItemSummary": item_summary,
+                "Error": error,
+            },
+        },
     }

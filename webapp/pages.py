@@ -25,8 +25,15 @@ def index():
         return query_params(search_request, **changes)
 
     bars = histogram_bars(result["histogram"], search_request, params)
-    return render_template("search.html", req=search_request, result=result, params=params,
-                           bars=bars, width=histogram.WIDTH, height=histogram.HEIGHT)
+    return render_template(
+        "search.html",
+        req=search_request,
+        result=result,
+        params=params,
+        bars=bars,
+        width=histogram.WIDTH,
+        height=histogram.HEIGHT,
+    )
 
 
 @bp.get("/items/<item_id>")
@@ -39,8 +46,7 @@ def item(item_id: str):
 
 @bp.get("/search.atom")
 def atom():
-    search_request, result = search_from_request(
-        sort="newest", page=1, per_page=current_app.config["FEED_ENTRIES"])
+    search_request, result = search_from_request(sort="newest", page=1, per_page=current_app.config["FEED_ENTRIES"])
     body = render_template("search.atom.xml", req=search_request, result=result)
     return Response(body, mimetype="application/atom+xml")
 
@@ -54,8 +60,10 @@ def csv_export():
     listed = [facet for facet in FACETS if facet.item_key]
     writer.writerow(["id", "date_start", "date_end", "title", *(facet.item_key for facet in listed), "url"])
     for row in result["results"]:
-        tags = ["; ".join(value if facet.export_values else label for value, label, _ in facet.tags(row))
-                for facet in listed]
+        tags = [
+            "; ".join(value if facet.export_values else label for value, label, _ in facet.tags(row))
+            for facet in listed
+        ]
         writer.writerow([row["id"], row["date_start"], row["date_end"], _csv_safe(row["title"]), *tags, row["url"]])
     response = Response(out.getvalue(), mimetype="text/csv")
     response.headers["Content-Disposition"] = 'attachment; filename="newsearch.csv"'
@@ -84,8 +92,15 @@ def healthz():
     if not store.exists():
         return jsonify({"status": "ok", "documents": 0, "version": None})
     manifest = store.manifest()
-    return jsonify({"status": "ok", "documents": manifest["documents"], "version": manifest["version"],
-                    "built_at": manifest["built_at"], "sources": manifest["sources"]})
+    return jsonify(
+        {
+            "status": "ok",
+            "documents": manifest["documents"],
+            "version": manifest["version"],
+            "built_at": manifest["built_at"],
+            "sources": manifest["sources"],
+        }
+    )
 
 
 @bp.get("/readyz")
@@ -93,5 +108,6 @@ def readyz():
     """Ready: the serving index is open and answers a search."""
     index = current_index()
     documents = index.searcher.doc_count()
-    return jsonify({"status": "ready", "documents": documents, "version": index.version,
-                    "built_at": index.manifest["built_at"]})
+    return jsonify(
+        {"status": "ready", "documents": documents, "version": index.version, "built_at": index.manifest["built_at"]}
+    )

@@ -7,20 +7,13 @@ to what is indexed is a change to this one module.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import json
-import re
-from collections import defaultdict
-from collections.abc import Iterator
-from importlib import resources
 
-from whoosh import analysis, fields, formats
-from whoosh.analysis.acore import Token
-from whoosh.lang.porter import stem
-from whoosh.support.charset import accent_map
+from whoosh import fields
 
+from indexer.build.analysis import text_analyzer
+from indexer.build.whoosh_private import TextPositions
 from indexer.facets.registry import FACETS
-from indexer.facets.text import spelling_variants
 from indexer.model import NewsItem
 
 # Field names, used by the builder and the search code alike. Each facet
@@ -38,97 +31,6 @@ DATA = "data"
 
 FACET_FIELDS = tuple(facet.name for facet in FACETS)
 PRIMARY_FIELDS = tuple(facet.primary_field for facet in FACETS if facet.primary_field)
-
-# A token is a word, or a dotted acronym kept whole (GLO.ACT, U.S.) so that
-# it can be searched exactly as it is written.
-TOKEN = re.compile(r"\w+(?:\.\w+)*")
-
-
-@functools.cache
-def spelling_map() -> dict[str, str]:
-    """British form -> American form, with regular inflections derived."""
-    mapping: dict[str, str] = {}
-    for british, american in spelling_variants():
-        for b, a in zip(_inflections(british), _inflections(american)):
-            if b != a:
-                mapping[b] = a
-    return mapping
-
-
-def _inflections(word: str) -> list[str]:
-    # Index-aligned between the two spellings of a pair.
-    if word.endswith("e"):
-        stem = word[:-1]
-        return [word, word + "s", word + "d", word + "r", word + "rs", stem + "ing",
-                stem + "ation", stem + "ations"]
-    return [word, word + "s", word + "ed", word + "er", word + "ers", word + "ing",
-            word + "ation", word + "ations"]
-
-
-@functools.lru_cache(maxsize=500_000)
-def index_term(word: str) -> str | None:
-    """The index term of one word of text: lowercased, accents folded,
-    British spelling made American, stemmed; None for a stop word.
-    Cached: a corpus repeats its words, so each is analysed once."""
-    folded = word.lower().translate(accent_map)
-    folded = spelling_map().get(folded, folded)
-    if len(folded) < 2 or folded in analysis.STOP_WORDS:
-        return None
-    return stem(folded)
-
-
-class TextAnalyzer(analysis.Tokenizer):
-    """Tokenizer and filters in one pass over cached `index_term`s: the same
-    terms as RegexTokenizer | LowercaseFilter | CharsetFilter(accent_map) |
-    spelling variants | StopFilter | StemFilter, without running five
-    chained generators for every word of every document."""
-
-    def __call__(self, value: str, positions: bool = False, chars: bool = False,
-                 keeporiginal: bool = False, removestops: bool = True, start_pos: int = 0,
-                 start_char: int = 0, tokenize: bool = True, mode: str = "", **kwargs) -> Iterator[Token]:
-        token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
-        matches = TOKEN.finditer(value) if tokenize else [re.match(r".*", value, re.DOTALL)]
-        pos = start_pos
-        for match in matches:
-            term = index_term(match.group())
-            if term is None and removestops:
-                continue
-            token.text = term if term is not None else match.group().lower()
-            token.stopped = term is None
-            token.boost = 1.0
-            if keeporiginal:
-                token.original = match.group()
-            if positions:
-                token.pos = pos
-                pos += 1
-            if chars:
-                token.startchar = start_char + match.start()
-                token.endchar = start_char + match.end()
-            yield token
-
-
-def text_analyzer() -> analysis.Analyzer:
-    return TextAnalyzer()
-
-
-class TextPositions(formats.Positions):
-    """Whoosh's positions format, writing the same bytes, with a document's
-    postings computed in one pass over its words instead of through a token
-    stream: indexing the body is most of the work of a build."""
-
-    def word_values(self, value, analyzer, **kwargs):
-        if not isinstance(analyzer, TextAnalyzer) or not isinstance(value, str):
-            yield from super().word_values(value, analyzer, **kwargs)
-            return
-        positions: defaultdict[str, list[int]] = defaultdict(list)
-        # Stop words are dropped before counting, so they take no position
-        # (as in TextAnalyzer).
-        terms = [term for term in map(index_term, TOKEN.findall(value)) if term is not None]
-        for pos, term in enumerate(terms):
-            positions[term].append(pos)
-        boost = self.field_boost
-        for term, found in positions.items():
-            yield term, len(found), len(found) * boost, self.encode(found)
 
 
 def text_field(field_boost: float = 1.0) -> fields.TEXT:

@@ -58,6 +58,8 @@ MIN_WRITER_MB, MAX_WRITER_MB = 128, 2048
 
 def writer_options(item_count: int) -> dict:
     return {"limitmb": max(MIN_WRITER_MB, min(MAX_WRITER_MB, item_count // 10))}
+
+
 # Versions kept besides the serving one, so a reader that opened the
 # previous version just before a swap can still finish its request.
 KEEP_PREVIOUS = 1
@@ -168,8 +170,9 @@ class IndexStore:
         with self.write_lock():
             return self._build_locked(items, sources, progress, processes, vocabularies or Vocabularies.bundled())
 
-    def update(self, items: Sequence[NewsItem], sources: Sequence[str] = (),
-               vocabularies: Vocabularies | None = None) -> tuple[UpdateCounts, dict]:
+    def update(
+        self, items: Sequence[NewsItem], sources: Sequence[str] = (), vocabularies: Vocabularies | None = None
+    ) -> tuple[UpdateCounts, dict]:
         """Apply only the differences between `items` and the serving index:
         new ids are added, ids whose content hash changed are replaced, ids
         no longer in `items` are removed. Builds from scratch if there is no
@@ -187,8 +190,14 @@ class IndexStore:
         manifest = self.manifest(version)
         return manifest.get("format") == FORMAT and manifest.get("vocabularies") == vocabularies.digest
 
-    def _build_locked(self, items: Sequence[NewsItem], sources: Sequence[str],
-                      progress: ProgressCallback | None, processes: int, vocabularies: Vocabularies) -> dict:
+    def _build_locked(
+        self,
+        items: Sequence[NewsItem],
+        sources: Sequence[str],
+        progress: ProgressCallback | None,
+        processes: int,
+        vocabularies: Vocabularies,
+    ) -> dict:
         self._remove_abandoned_versions()
         version, path = self._new_version_dir()
         index = whoosh.index.create_in(str(path), build_schema())
@@ -201,8 +210,9 @@ class IndexStore:
         log.info("built index %s: %d documents", version, manifest["documents"])
         return manifest
 
-    def _update_locked(self, current: str, items: Sequence[NewsItem], sources: Sequence[str],
-                       vocabularies: Vocabularies) -> tuple[UpdateCounts, dict]:
+    def _update_locked(
+        self, current: str, items: Sequence[NewsItem], sources: Sequence[str], vocabularies: Vocabularies
+    ) -> tuple[UpdateCounts, dict]:
         self._remove_abandoned_versions()
         _, live = self.open(current)
         with live.searcher() as searcher:
@@ -238,21 +248,27 @@ class IndexStore:
         return counts, manifest
 
     def _new_version_dir(self) -> tuple[str, Path]:
-        stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
+        stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%fZ")
         version = f"{VERSION_PREFIX}{stamp}-{os.getpid()}"
         path = self.version_path(version)
         path.mkdir(parents=True)
         return version, path
 
-    def _finish_version(self, version: str, index: whoosh.index.Index, sources: Sequence[str],
-                        items: Sequence[NewsItem], vocabularies: Vocabularies) -> dict:
+    def _finish_version(
+        self,
+        version: str,
+        index: whoosh.index.Index,
+        sources: Sequence[str],
+        items: Sequence[NewsItem],
+        vocabularies: Vocabularies,
+    ) -> dict:
         path = self.version_path(version)
         write_words(items, path)
         vocabularies.copy_to(path / VOCABULARIES)
         manifest = {
             "version": version,
             "format": FORMAT,
-            "built_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+            "built_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             "documents": index.doc_count(),
             "sources": list(sources),
             "vocabularies": vocabularies.digest,
@@ -324,5 +340,3 @@ def _fsync_dir(path: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
-
-

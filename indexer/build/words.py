@@ -12,7 +12,7 @@ from pathlib import Path
 from whoosh.analysis import STOP_WORDS
 from whoosh.support.charset import accent_map
 
-from indexer.build.schema import TOKEN
+from indexer.build.analysis import TOKEN
 from indexer.model import NewsItem
 
 WORDS_FILE = "words.json"

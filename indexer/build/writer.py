@@ -12,8 +12,9 @@ document lengths are read once per field.
 With several processes, each writes the segment of one consecutive slice of
 the documents and the last one commits them all, in order, so document
 numbers follow the input as with one process. The segment files are
-Whoosh's own, written by its codec; `tests/test_writer.py` checks that they
-hold exactly what `SegmentWriter` writes.
+Whoosh's own, written by its codec; `NewIndexWriter` (in `whoosh_private`)
+is the writer, and `tests/test_writer.py` checks that its segments hold
+exactly what `SegmentWriter` writes.
 """
 
 from __future__ import annotations
@@ -22,15 +23,12 @@ import multiprocessing
 import os
 import threading
 import traceback
-from collections import defaultdict
 from collections.abc import Callable, Sequence
 
-from whoosh.codec.base import Segment
 from whoosh.index import Index
-from whoosh.writing import SegmentWriter
 
-# (field name, term bytes, document number, weight, encoded value)
-Posting = tuple[str, bytes, int, float, bytes | None]
+from indexer.build.whoosh_private import NewIndexWriter, Segment
+
 # Below this many documents per process, starting one costs more than it saves.
 MIN_DOCUMENTS_PER_PROCESS = 500
 
@@ -39,77 +37,13 @@ def available_cpus() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
-class TermPool:
-    """Postings grouped by (field, term), in the order they were added."""
-
-    def __init__(self) -> None:
-        self.terms: defaultdict[tuple[str, bytes], list[Posting]] = defaultdict(list)
-
-    def add(self, posting: Posting) -> None:
-        self.terms[posting[0], posting[1]].append(posting)
-
-    def cleanup(self) -> None:
-        self.terms.clear()
-
-
-class NewIndexWriter(SegmentWriter):
-    """A writer for an index that has no documents yet, where documents are
-    only added (no deletions, no merging of older segments)."""
-
-    def __init__(self, index: Index, **kwargs) -> None:
-        if index.doc_count_all():
-            raise ValueError("NewIndexWriter writes into an empty index only")
-        super().__init__(index, **kwargs)
-        self.pool = TermPool()
-
-    def cancel(self) -> None:
-        """Close this writer's files. The folder of temporary files is
-        shared by all the writers of an index; the one that commits or
-        cancels last, Whoosh's own writer, removes it."""
-        self._close_segment()
-        if self.writelock:
-            self.writelock.release()
-        self.is_closed = True
-
-    def write_segment(self) -> Segment:
-        """Write the documents added so far as a segment, without committing
-        it: for a writer made with `_lk=False` whose segment another writer
-        commits."""
-        segment = self._finalize_segment()
-        self.is_closed = True
-        return segment
-
-    def _flush_segment(self) -> None:
-        self.perdocwriter.close()
-        lengths = self.per_document_reader()
-        try:
-            self._write_postings(lengths)
-        finally:
-            lengths.close()
-        self.fieldwriter.close()
-
-    def _write_postings(self, lengths) -> None:
-        writer = self.fieldwriter
-        current = None
-        document_lengths: list = []
-        for fieldname, btext in sorted(self.pool.terms):
-            if fieldname != current:
-                if current is not None:
-                    writer.finish_field()
-                current = fieldname
-                writer.start_field(fieldname, self.schema[fieldname])
-                length_of = lengths.doc_field_length_reader(fieldname)
-                document_lengths = [length_of(docnum) for docnum in range(self.docnum)]
-            writer.start_term(btext)
-            for _, _, docnum, weight, vbytes in self.pool.terms[fieldname, btext]:
-                writer.add(docnum, weight, vbytes or b"", document_lengths[docnum])
-            writer.finish_term()
-        if current is not None:
-            writer.finish_field()
-
-
-def write_new_index(index: Index, records: Sequence, to_document: Callable[[object], dict],
-                    processes: int = 1, progress: Callable[[int, int], None] | None = None) -> None:
+def write_new_index(
+    index: Index,
+    records: Sequence,
+    to_document: Callable[[object], dict],
+    processes: int = 1,
+    progress: Callable[[int, int], None] | None = None,
+) -> None:
     """Write `to_document(record)` of every record into the empty `index`,
     in up to `processes` processes; `progress(done, total)` is called as
     this process's share of the documents is added."""
@@ -126,23 +60,32 @@ def write_new_index(index: Index, records: Sequence, to_document: Callable[[obje
         raise
 
 
-def _write_segments(index: Index, records: Sequence, to_document: Callable[[object], dict],
-                    processes: int, progress: Callable[[int, int], None] | None) -> list[Segment]:
+def _write_segments(
+    index: Index,
+    records: Sequence,
+    to_document: Callable[[object], dict],
+    processes: int,
+    progress: Callable[[int, int], None] | None,
+) -> list[Segment]:
     """The segments of consecutive slices of `records`, in their order: the
     last slice written here, the others by helper processes meanwhile."""
     bounds = [len(records) * part // processes for part in range(processes + 1)]
     context = multiprocessing.get_context("spawn")
     helpers = []
     try:
-        for start, end in zip(bounds[:-2], bounds[1:-1]):
+        for start, end in zip(bounds[:-2], bounds[1:-1], strict=True):
             receiver, sender = context.Pipe(duplex=False)
-            process = context.Process(target=_write_part, args=(index, records[start:end], to_document, sender),
-                                      name=f"index writer {start}-{end}", daemon=True)
+            process = context.Process(
+                target=_write_part,
+                args=(index, records[start:end], to_document, sender),
+                name=f"index writer {start}-{end}",
+                daemon=True,
+            )
             process.start()
             sender.close()
             helpers.append((process, receiver))
 
-        own = records[bounds[-2]:]
+        own = records[bounds[-2] :]
 
         def report(done: int) -> None:  # the helpers are assumed to keep pace
             if progress:
@@ -159,8 +102,9 @@ def _write_segments(index: Index, records: Sequence, to_document: Callable[[obje
             process.join()
 
 
-def _write_segment(index: Index, records: Sequence, to_document: Callable[[object], dict],
-                   report: Callable[[int], None] | None = None) -> Segment | None:
+def _write_segment(
+    index: Index, records: Sequence, to_document: Callable[[object], dict], report: Callable[[int], None] | None = None
+) -> Segment | None:
     """Write the segment of `records`, uncommitted; None if there are none."""
     writer = NewIndexWriter(index, _lk=False)
     try:
@@ -197,7 +141,9 @@ def _received_segment(process, receiver) -> Segment:
         kind, value = receiver.recv()
     except EOFError:
         process.join()
-        raise RuntimeError(f"{process.name} stopped (exit code {process.exitcode}) without writing its segment") from None
+        raise RuntimeError(
+            f"{process.name} stopped (exit code {process.exitcode}) without writing its segment"
+        ) from None
     if kind == "error":
         raise RuntimeError(f"{process.name} failed:\n{value}")
     return value

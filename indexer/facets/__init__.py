@@ -1,7 +1,5 @@
-"""Facets: the registry that defines each facet once (`registry.py`), the editors' vocabularies (`vocabulary.py`), and extraction of an item's facet values from its text.
-
-May import `indexer.model` only; never Whoosh, the index or the web layer.
-"""
+"""Facets: the registry defining each facet once, the editors' vocabularies, and extraction of an item's values.
+May import `indexer.model` only: never Whoosh, the index, search or the web layer."""
 
 from __future__ import annotations
 

@@ -86,8 +86,11 @@ def find_countries(text: ItemText) -> tuple[Country, ...]:
         if _names_its_country(text, mention):
             named.add(mention.code)
     countries = [
-        Country(code, vocabulary.names[code],
-                PRIMARY if code in named and evidence[code] >= roles.primary_threshold else MENTIONED)
+        Country(
+            code,
+            vocabulary.names[code],
+            PRIMARY if code in named and evidence[code] >= roles.primary_threshold else MENTIONED,
+        )
         for code in first_seen
     ]
     countries.sort(key=lambda c: (c.role != PRIMARY, -evidence[c.code], first_seen[c.code]))
@@ -104,7 +107,8 @@ def _names_its_country(text: ItemText, mention: Mention) -> bool:
     if section == BOILERPLATE:
         return False
     return mention.kind == NAME or (
-        mention.kind == CITY and bool(_PLACE_OF_ACTIVITY.search(text.text, max(0, mention.start - 10), mention.start)))
+        mention.kind == CITY and bool(_PLACE_OF_ACTIVITY.search(text.text, max(0, mention.start - 10), mention.start))
+    )
 
 
 def find_mentions(text: ItemText) -> list[Mention]:
@@ -122,9 +126,11 @@ def find_mentions(text: ItemText) -> list[Mention]:
             continue
         if kind in _PLACES:
             sentence_start, sentence_end = text.sentence_at(found.start)
-            if (vocabulary.instrument.match(text.text, found.end)
-                    or future.search(text.text, sentence_start, sentence_end)
-                    or _is_office_seat(text.text, found, vocabulary)):
+            if (
+                vocabulary.instrument.match(text.text, found.end)
+                or future.search(text.text, sentence_start, sentence_end)
+                or _is_office_seat(text.text, found, vocabulary)
+            ):
                 continue
         mentions.append(Mention(code, kind, found.start, found.end))
     return mentions
@@ -135,13 +141,14 @@ def _weigh(text: ItemText, mentions: list[Mention]) -> list[tuple[Mention, float
     roles = _roles(text.vocabularies)
     sentences = [text.sentence_at(m.start) for m in mentions]
     countries_in_sentence: dict[tuple[int, int], set[str]] = collections.defaultdict(set)
-    for mention, sentence in zip(mentions, sentences):
+    for mention, sentence in zip(mentions, sentences, strict=True):
         countries_in_sentence[sentence].add(mention.code)
-    mention_only = {sentence: bool(roles.mention_only_cues.search(text.text, *sentence))
-                    for sentence in countries_in_sentence}
+    mention_only = {
+        sentence: bool(roles.mention_only_cues.search(text.text, *sentence)) for sentence in countries_in_sentence
+    }
     cued = _cued_subjects(text.text, mentions, sentences, roles)
     weighed = []
-    for index, (mention, sentence) in enumerate(zip(mentions, sentences)):
+    for index, (mention, sentence) in enumerate(zip(mentions, sentences, strict=True)):
         section = text.section_at(mention.start).kind
         weight = roles.where[section] * roles.what[mention.kind]
         if section not in (TITLE, BOILERPLATE):
@@ -190,23 +197,26 @@ def country_name(vocabularies: Vocabularies, code: str) -> str | None:
 
 
 def _is_person(text: str, found: Found, vocabulary: _Vocabulary) -> bool:
-    """"Chad", "Jordan" or "Georgia" as someone's first name or surname."""
-    if text[found.start:found.end] not in vocabulary.ambiguous_names:
+    """ "Chad", "Jordan" or "Georgia" as someone's first name or surname."""
+    if text[found.start : found.end] not in vocabulary.ambiguous_names:
         return False
-    before = text[max(0, found.start - 40):found.start]
+    before = text[max(0, found.start - 40) : found.start]
     if vocabulary.personal_title.search(before):
         return True
     previous = _WORD_BEFORE.search(before)
-    if (previous and previous.group(1) not in vocabulary.not_first_names
-            and not _SENTENCE_START.search(before, 0, previous.start())):
+    if (
+        previous
+        and previous.group(1) not in vocabulary.not_first_names
+        and not _SENTENCE_START.search(before, 0, previous.start())
+    ):
         return True
     following = _WORD_AFTER.match(text, found.end)
     return bool(following) and following.group(1) not in vocabulary.allowed_next
 
 
 def _is_office_seat(text: str, found: Found, vocabulary: _Vocabulary) -> bool:
-    """"Representative in Brussels", "the Brussels Liaison Office"."""
-    before = text[max(0, found.start - 120):found.start]
+    """ "Representative in Brussels", "the Brussels Liaison Office"."""
+    before = text[max(0, found.start - 120) : found.start]
     return bool(vocabulary.seat_before.search(before) or vocabulary.seat_after.match(text, found.end))
 
 
@@ -275,13 +285,15 @@ def _iso_names(country) -> list[str]:
 
 
 def _plurals(phrases: list[Phrase]) -> list[Phrase]:
-    """"Iraqis" for "Iraqi", unless the plural is a phrase of its own ("Laos")."""
+    """ "Iraqis" for "Iraqi", unless the plural is a phrase of its own ("Laos")."""
     known = {normalise_phrase(phrase.text) for phrase in phrases}
     return [
         Phrase(phrase.text + "s", phrase.key, exact_case=True)
         for phrase in phrases
-        if phrase.key.startswith(DEMONYM) and " " not in phrase.text
-        and not phrase.text.endswith(("s", "sh", "ch", "x", "z", "ese")) and phrase.text + "s" not in known
+        if phrase.key.startswith(DEMONYM)
+        and " " not in phrase.text
+        and not phrase.text.endswith(("s", "sh", "ch", "x", "z", "ese"))
+        and phrase.text + "s" not in known
     ]
 
 

@@ -91,13 +91,13 @@ def _elliptic_mentions(text: str, found: list[Found], registry: _Registry) -> li
     and on Corruption" names the Global Programme on Corruption)."""
     extra = []
     for mention in found:
-        head = _PLURAL_HEAD.match(text[mention.start:mention.end])
+        head = _PLURAL_HEAD.match(text[mention.start : mention.end])
         tail = _ELLIPTIC_TAIL.match(text, mention.end)
         if not (head and tail):
             continue
         words = list(_WORD.finditer(text, tail.start(1), tail.end(1)))
         for last in reversed(words[1:]):  # the longest tail that names a programme
-            slug = registry.matcher.lookup(f"{head.group(1)} {text[tail.start(1):last.end()]}")
+            slug = registry.matcher.lookup(f"{head.group(1)} {text[tail.start(1) : last.end()]}")
             if slug is not None:
                 extra.append(Found(slug, tail.start(1), last.end()))
                 break

@@ -104,54 +104,85 @@ def _single_value(resolve: Callable[[Vocabularies, str], str | None]) -> Callabl
     def named_by(vocabularies: Vocabularies, phrase: str) -> list[str]:
         value = resolve(vocabularies, phrase)
         return [value] if value is not None else []
+
     return named_by
 
 
 FACETS: tuple[Facet, ...] = (
     Facet(
-        name="theme", item_key="themes", title="Theme",
+        name="theme",
+        item_key="themes",
+        title="Theme",
         hint="a theme label such as `human trafficking`",
         values_of=lambda item: item.themes,
-        resolve=theme_label, label=lambda _, value: value,
+        resolve=theme_label,
+        label=lambda _, value: value,
         tags=lambda item: [(theme, theme, False) for theme in item.get("themes", ())],
-        aliases=("themes",), named_by=themes_named_by, listed=theme_labels, comma_separated=False,
+        aliases=("themes",),
+        named_by=themes_named_by,
+        listed=theme_labels,
+        comma_separated=False,
     ),
     Facet(
-        name="programme", item_key="programmes", title="Programme",
+        name="programme",
+        item_key="programmes",
+        title="Programme",
         hint="a programme slug, name or acronym such as `CCP`",
         values_of=lambda item: [p.value for p in item.programmes],
-        resolve=programme_slug, label=programme_name, tags=_named("programmes"),
-        aliases=("program", "programmes"), named_by=_single_value(programme_slug),
+        resolve=programme_slug,
+        label=programme_name,
+        tags=_named("programmes"),
+        aliases=("program", "programmes"),
+        named_by=_single_value(programme_slug),
     ),
     Facet(
-        name="country", item_key="countries", title="Country",
+        name="country",
+        item_key="countries",
+        title="Country",
         hint="an ISO code or a country name such as `IRQ` or `Iraq`",
         values_of=lambda item: [c.code for c in item.countries],
-        resolve=country_code, label=country_name,
+        resolve=country_code,
+        label=country_name,
         tags=lambda item: [(c["code"], c["name"], c["role"] == PRIMARY) for c in item.get("countries", ())],
         aliases=("countries",),
         primary_of=lambda item: [c.code for c in item.countries if c.role == PRIMARY],
-        named_by=_single_value(country_code), export_values=True,
+        named_by=_single_value(country_code),
+        export_values=True,
     ),
     Facet(
-        name="region", item_key="regions", title="Region",
+        name="region",
+        item_key="regions",
+        title="Region",
         hint="a region slug or name such as `central-asia`",
         values_of=lambda item: [r.value for r in item.regions],
-        resolve=region_slug, label=region_name, tags=_named("regions"),
-        aliases=("regions",), named_by=_single_value(region_slug),
+        resolve=region_slug,
+        label=region_name,
+        tags=_named("regions"),
+        aliases=("regions",),
+        named_by=_single_value(region_slug),
     ),
     Facet(
-        name="organisation", item_key="organisations", title="Organisation",
+        name="organisation",
+        item_key="organisations",
+        title="Organisation",
         hint="an organisation slug, name or acronym such as `WCO` or `INTERPOL`",
         values_of=lambda item: [o.value for o in item.organisations],
-        resolve=organisation_slug, label=organisation_name, tags=_named("organisations"),
-        aliases=("organization", "organisations", "organizations"), named_by=_single_value(organisation_slug),
+        resolve=organisation_slug,
+        label=organisation_name,
+        tags=_named("organisations"),
+        aliases=("organization", "organisations", "organizations"),
+        named_by=_single_value(organisation_slug),
     ),
     Facet(
-        name="year", item_key=None, title="Year",
+        name="year",
+        item_key=None,
+        title="Year",
         hint="a four-digit year such as `2019`",
-        values_of=_years, resolve=_year, label=lambda _, value: value,
-        tags=lambda item: [], by_value=True,
+        values_of=_years,
+        resolve=_year,
+        label=lambda _, value: value,
+        tags=lambda item: [],
+        by_value=True,
     ),
 )
 
@@ -164,4 +195,3 @@ def facet(name: str) -> Facet:
         return BY_NAME[name]
     except KeyError:
         raise ValueError(f"unknown facet {name!r}; facets are {', '.join(NAMES)}") from None
-

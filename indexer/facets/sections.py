@@ -48,7 +48,7 @@ class ItemText:
         self.text = "\n\n".join(parts)
         self.sections: list[Section] = []
         offset = 0
-        for part, kind in zip(parts, kinds):
+        for part, kind in zip(parts, kinds, strict=True):
             self.sections.append(Section(kind, offset, offset + len(part)))
             offset += len(part) + 2
         self._starts = [section.start for section in self.sections]
@@ -92,9 +92,10 @@ def boilerplate_paragraphs(paragraphs: list[str], vocabularies: Vocabularies) ->
     (link lists)."""
     rules = _boilerplate_rules(vocabularies)
     found = {
-        index for index, paragraph in enumerate(paragraphs)
-        if index > 0 and any(len(paragraph) <= max_chars and pattern.search(paragraph)
-                             for pattern, max_chars in rules.patterns)
+        index
+        for index, paragraph in enumerate(paragraphs)
+        if index > 0
+        and any(len(paragraph) <= max_chars and pattern.search(paragraph) for pattern, max_chars in rules.patterns)
     }
     for index in range(len(paragraphs) - 1, 0, -1):
         if index not in found and not _is_link_line(paragraphs[index], rules.trailing_max_chars):

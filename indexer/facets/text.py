@@ -19,10 +19,8 @@ import dataclasses
 import functools
 import itertools
 import re
-import tomllib
 from collections.abc import Iterable
 from importlib import resources
-from typing import Any
 
 _HYPHENS = "\\-\u2010\u2011\u2012\u2013\u2014"
 _APOSTROPHES = "'\u2019\u2018`"
@@ -99,7 +97,7 @@ class PhraseMatcher:
         found = [
             Found(key, match.start(), match.end())
             for match in matches
-            if (key := self.lookup(text[match.start():match.end()])) is not None
+            if (key := self.lookup(text[match.start() : match.end()])) is not None
         ]
         if not (self._exact_regex and self._folded_regex):
             return found
@@ -162,7 +160,7 @@ def _word_forms(word: str) -> list[str]:
     for suffix in ("", *_SUFFIXES):
         if not lower.endswith(suffix):
             continue
-        stem = lower[:len(lower) - len(suffix)]
+        stem = lower[: len(lower) - len(suffix)]
         for base in (stem, stem + "e"):
             pair = _spelling_pairs().get(base)
             if pair is not None:
@@ -202,8 +200,7 @@ def _spelling_pairs() -> dict[str, tuple[str, str]]:
 def word_pattern(words: Iterable[str]) -> re.Pattern[str]:
     """A case-insensitive regex matching any of some cue words or phrases as
     whole words."""
-    alternatives = sorted((re.escape(normalise_phrase(w)).replace(r"\ ", r"\s+") for w in words),
-                          key=len, reverse=True)
+    alternatives = sorted((re.escape(normalise_phrase(w)).replace(r"\ ", r"\s+") for w in words), key=len, reverse=True)
     return re.compile(r"(?<!\w)(?:" + "|".join(alternatives or ["(?!)"]) + r")(?!\w)", re.IGNORECASE)
 
 

@@ -60,16 +60,17 @@ def assign_themes(text: ItemText, programmes: Sequence[tuple[Programme, list[Fou
     for programme, _ in programmes:
         for rank, label in enumerate(programme.themes):
             programme_rank[label] = min(rank, programme_rank.get(label, rank))
-    ranked = sorted(scores, key=lambda label: (
-        -scores[label], programme_rank.get(label, len(rules.labels)), rules.labels.index(label)))
+    ranked = sorted(
+        scores,
+        key=lambda label: (-scores[label], programme_rank.get(label, len(rules.labels)), rules.labels.index(label)),
+    )
     if not ranked:
         return (rules.fallback,)
     best = scores[ranked[0]]
     kept = [ranked[0]] + [
-        label for label in ranked[1:]
-        if scores[label] >= rules.min_score and scores[label] >= rules.relative_min * best
+        label for label in ranked[1:] if scores[label] >= rules.min_score and scores[label] >= rules.relative_min * best
     ]
-    return tuple(kept[:rules.max_themes])
+    return tuple(kept[: rules.max_themes])
 
 
 def theme_scores(text: ItemText, programmes: Sequence[tuple[Programme, list[Found]]]) -> dict[str, float]:
@@ -79,11 +80,11 @@ def theme_scores(text: ItemText, programmes: Sequence[tuple[Programme, list[Foun
     found = [f for f in rules.matcher.find(text.text) if f.key != _IGNORED]
     sentences = [text.sentence_at(f.start) for f in found]
     themes_in_sentence: dict[tuple[int, int], set[str]] = collections.defaultdict(set)
-    for phrase, sentence in zip(found, sentences):
+    for phrase, sentence in zip(found, sentences, strict=True):
         themes_in_sentence[sentence].update(rules.weights[phrase.key])
     # A phrase repeated within a sentence counts once.
     in_sentence: dict[tuple[tuple[int, int], str, str], float] = {}
-    for phrase, sentence in zip(found, sentences):
+    for phrase, sentence in zip(found, sentences, strict=True):
         where = rules.where[text.section_at(phrase.start).kind]
         if len(themes_in_sentence[sentence]) >= rules.list_min_themes:
             where *= rules.listed_factor

@@ -19,8 +19,14 @@ from typing import Any
 
 # The files, in `indexer/data/` and in each index version's `vocabularies/`.
 FILES = (
-    "themes.toml", "programmes.toml", "organisations.toml", "country_aliases.toml",
-    "country_roles.toml", "regions.toml", "m49.toml", "boilerplate.toml",
+    "themes.toml",
+    "programmes.toml",
+    "organisations.toml",
+    "country_aliases.toml",
+    "country_roles.toml",
+    "regions.toml",
+    "m49.toml",
+    "boilerplate.toml",
 )
 BUNDLED = Path(__file__).resolve().parent.parent / "data"
 

@@ -18,9 +18,7 @@ from collections.abc import Iterable, Sequence
 _SPACES = re.compile(r"[^\S\n]+|[\u200b\ufeff]+")
 _SPLIT_ORDINAL = re.compile(r"\b(\d+) +(st|nd|rd|th)\b")
 
-_SOURCE = re.compile(
-    r"\s*Originally published by\s*(?P<source>.*?)(?:\s+here)?\s*\.?\s*$", re.IGNORECASE
-)
+_SOURCE = re.compile(r"\s*Originally published by\s*(?P<source>.*?)(?:\s+here)?\s*\.?\s*$", re.IGNORECASE)
 _CREDIT_MARKER = re.compile(
     r"""^(?:
         (?:image|photo|picture)s?\s*(?:credits?\s*)?(?:©|\(c\)) # Image ©, Photo credit ©

@@ -55,9 +55,7 @@ _ENDPOINT = re.compile(
     rf"(?:(?P<day>{_DAY}){_ORDINAL}\s*)?(?P<month>{_MONTH_NAME})?,?\s*(?P<year>{_YEAR})?",
     re.IGNORECASE,
 )
-_NUM_ENDPOINT = re.compile(
-    rf"(?P<day>{_DAY})(?:\.(?P<month>{_NUM_MONTH})(?:\.(?P<year>{_YEAR}))?)?"
-)
+_NUM_ENDPOINT = re.compile(rf"(?P<day>{_DAY})(?:\.(?P<month>{_NUM_MONTH})(?:\.(?P<year>{_YEAR}))?)?")
 _RANGE = re.compile(rf"(?P<start>.+?)\s*{RANGE_DASH}\s*(?P<end>.+)")
 _WHOLE_DATE = re.compile(rf"(?:{DATE_PATTERN})", re.IGNORECASE)
 
@@ -125,10 +123,7 @@ def _read_endpoint(text: str) -> _Endpoint:
     if not match:  # only reachable if DATE_PATTERN and the endpoint patterns disagree
         raise DateError(f"cannot read {text!r} as one end of a date")
     month = match["month"]
-    if month and not month[0].isdigit():
-        month_number = MONTHS[month.rstrip(".").lower()]
-    else:
-        month_number = _digits(month)
+    month_number = MONTHS[month.rstrip(".").lower()] if month and not month[0].isdigit() else _digits(month)
     return _Endpoint(_digits(match["day"]), month_number, _digits(match["year"]))
 
 

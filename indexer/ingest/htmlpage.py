@@ -18,8 +18,8 @@ from bs4 import BeautifulSoup, NavigableString, Tag
 from bs4.element import PreformattedString
 
 from indexer.ingest.clean import clean_line
-from indexer.model import Link
 from indexer.ingest.textpage import Line, ParsedPage, segment_items
+from indexer.model import Link
 
 # Never content: code, page chrome and controls.
 _SKIPPED_TAGS = {

@@ -17,8 +17,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from indexer.ingest.htmlpage import parse_html_page
-from indexer.model import NewsItem, ParseError
 from indexer.ingest.textpage import ParsedPage, parse_text_page
+from indexer.model import NewsItem, ParseError
 
 PAGE_SUFFIXES = (".txt", ".html", ".htm")
 _HTML_SUFFIXES = (".html", ".htm")
@@ -128,9 +128,7 @@ def _parse_page(page: str, timeout: float) -> ParsedPage:
     else:
         parsed = parse_text_page(text, page)
     if not parsed.items:
-        raise ParseError(
-            page, None, "no news items found: each item needs a heading like '10 December 2019: Title'"
-        )
+        raise ParseError(page, None, "no news items found: each item needs a heading like '10 December 2019: Title'")
     return parsed
 
 

@@ -10,6 +10,7 @@ before the first heading (the introduction) belong to no item.
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import re
 from collections.abc import Sequence
 
@@ -17,9 +18,7 @@ from indexer.ingest.clean import clean_body, clean_line
 from indexer.ingest.dates import DATE_PATTERN, RANGE_DASH, DateError, DateSpan, parse_date_text
 from indexer.model import Link, NewsItem, ParseError
 
-_INLINE_HEADING = re.compile(
-    rf"(?P<date>{DATE_PATTERN})(?:\s*:\s*|\s+{RANGE_DASH}\s+)(?P<title>\S.*)", re.IGNORECASE
-)
+_INLINE_HEADING = re.compile(rf"(?P<date>{DATE_PATTERN})(?:\s*:\s*|\s+{RANGE_DASH}\s+)(?P<title>\S.*)", re.IGNORECASE)
 _DATE_ONLY = re.compile(rf"(?P<date>{DATE_PATTERN})\s*:?", re.IGNORECASE)
 _STARTS_WITH_DATE = re.compile(rf"(?:{DATE_PATTERN})\b", re.IGNORECASE)
 
@@ -64,7 +63,7 @@ def segment_items(lines: Sequence[Line], page: str) -> ParsedPage:
     headings, notes = _find_headings(lines)
     items: list[NewsItem] = []
     first_line_of: dict[str, int] = {}
-    for heading, next_heading in zip(headings, headings[1:] + [None]):
+    for heading, next_heading in itertools.pairwise([*headings, None]):
         end = next_heading.first if next_heading else len(lines)
         item, body_warnings = _build_item(heading, lines, end, page)
         notes += [(item.line, message) for message in body_warnings]

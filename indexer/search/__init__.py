@@ -1,4 +1,2 @@
-"""Searching one index version: request parsing, query parsing, postings, matching, ranking, facet counts, highlighting, suggestions, and the one search function (`engine.search`).
-
-May import `indexer.model`, `indexer.facets` and `indexer.build`; never the web layer.
-"""
+"""Searching an index version: request, query, postings, matching, ranking, facet counts, highlights, `engine.search`.
+May import `indexer.model`, `indexer.facets` and `indexer.build`; never the web layer."""

@@ -111,9 +111,13 @@ class Catalog:
         with self._lock:
             version, index = self.store.open()
             if version not in self._open:
-                self._open[version] = SearchIndex(version, index, self.store.manifest(version),
-                                                  self.store.version_path(version),
-                                                  self.store.vocabularies(version))
+                self._open[version] = SearchIndex(
+                    version,
+                    index,
+                    self.store.manifest(version),
+                    self.store.version_path(version),
+                    self.store.vocabularies(version),
+                )
                 log.info("now serving index %s (%d documents)", version, index.doc_count())
                 # Keep the previous version open for requests still using it.
                 for old in list(self._open)[:-2]:
@@ -131,8 +135,9 @@ def search(index: SearchIndex, request: SearchRequest) -> dict:
         # corrected query finds more, show its results straight away.
         corrected = _run(index, request, parse_user_query(suggestion, index.vocabularies))
         if (corrected["total_all_words"], corrected["total"]) > (result["total_all_words"], result["total"]):
-            corrected["notice"] = " ".join(filter(None, [
-                f"Showing results for “{suggestion}” instead of “{request.q}”.", corrected["notice"]]))
+            corrected["notice"] = " ".join(
+                filter(None, [f"Showing results for “{suggestion}” instead of “{request.q}”.", corrected["notice"]])
+            )
             corrected["suggestion"] = {"q": suggestion, "searched": True}
             result = corrected
         else:
@@ -154,28 +159,31 @@ def _run(index: SearchIndex, request: SearchRequest, parsed: ParsedQuery | None)
         text_mask = index.matcher.matching(parsed.loose)
         strict_mask = index.matcher.matching(parsed.strict) & text_mask
 
-    filter_masks = {name: fi.facets[name].documents_with_any(values, fi.size)
-                    for name, values in request.filters.items() if values}
+    filter_masks = {
+        name: fi.facets[name].documents_with_any(values, fi.size) for name, values in request.filters.items() if values
+    }
     date_mask = fi.dates_overlapping(request.date_from, request.date_to)
     matching = text_mask & date_mask
     for mask in filter_masks.values():
         matching &= mask
 
-    facet_results = {name: _facet_counts(index, name, text_mask & date_mask, filter_masks, request)
-                     for name in NAMES}
+    facet_results = {name: _facet_counts(index, name, text_mask & date_mask, filter_masks, request) for name in NAMES}
 
     total = int(matching.sum())
     strict_total = int((matching & strict_mask).sum())
     pages = max(1, math.ceil(total / request.per_page))
     first = (request.page - 1) * request.per_page
-    sort = request.effective_sort if parsed and not parsed.is_empty else (
-        "newest" if request.sort == "relevance" else request.sort)
+    sort = (
+        request.effective_sort
+        if parsed and not parsed.is_empty
+        else ("newest" if request.sort == "relevance" else request.sort)
+    )
 
     if sort == "relevance":
         hits = ranking.rank(index, parsed, matching, strict_mask, first + request.per_page)[first:]
     else:
         ordered = fi.order_by_date(np.flatnonzero(matching), newest_first=(sort == "newest"))
-        hits = [(int(d), None) for d in ordered[first:first + request.per_page]]
+        hits = [(int(d), None) for d in ordered[first : first + request.per_page]]
 
     if parsed and not parsed.is_empty and total and strict_total == 0 and parsed.has_several_terms:
         notices.append("No item matches all of the words; showing items that match some of them.")
@@ -185,8 +193,7 @@ def _run(index: SearchIndex, request: SearchRequest, parsed: ParsedQuery | None)
     undated = text_mask.copy()
     for mask in filter_masks.values():
         undated &= mask
-    histogram = [{"period": period, "count": count}
-                 for period, count in fi.month_counts(np.flatnonzero(undated))]
+    histogram = [{"period": period, "count": count} for period, count in fi.month_counts(np.flatnonzero(undated))]
     highlighter = _Highlighter(parsed)
     results = [_result(index, docnum, score, highlighter) for docnum, score in hits]
     return {
@@ -204,8 +211,9 @@ def _run(index: SearchIndex, request: SearchRequest, parsed: ParsedQuery | None)
     }
 
 
-def _facet_counts(index: SearchIndex, name: str, base: np.ndarray,
-                  filter_masks: dict[str, np.ndarray], request: SearchRequest) -> list[dict]:
+def _facet_counts(
+    index: SearchIndex, name: str, base: np.ndarray, filter_masks: dict[str, np.ndarray], request: SearchRequest
+) -> list[dict]:
     """Counts with every filter applied except this facet's own, so the
     values beside a selected one stay visible (disjunctive faceting)."""
     mask = base.copy()
@@ -219,8 +227,10 @@ def _facet_counts(index: SearchIndex, name: str, base: np.ndarray,
     entries = {column.values[j]: (labels[j], int(counts[j])) for j in np.flatnonzero(counts)}
     for value in selected:
         entries.setdefault(value, (index.label(name, value), 0))
-    rows = [{"value": value, "label": label, "count": count, "selected": value in selected}
-            for value, (label, count) in entries.items()]
+    rows = [
+        {"value": value, "label": label, "count": count, "selected": value in selected}
+        for value, (label, count) in entries.items()
+    ]
     if BY_NAME[name].by_value:
         rows.sort(key=lambda row: row["value"], reverse=True)
     else:
@@ -251,7 +261,7 @@ def _summary(item: dict) -> dict:
     return {key: item[key] for key in ("id", "title", "date_start", "date_end")}
 
 
-def _result(index: SearchIndex, docnum: int, score: float | None, highlighter: "_Highlighter") -> dict:
+def _result(index: SearchIndex, docnum: int, score: float | None, highlighter: _Highlighter) -> dict:
     item = index.stored_item(docnum)
     return {
         "id": item["id"],
@@ -273,8 +283,11 @@ class _Highlighter:
     def __init__(self, parsed: ParsedQuery | None):
         terms = set()
         if parsed and not parsed.is_empty:
-            terms = {text for field, text in parsed.loose.iter_all_terms()
-                     if field in (TITLE, BODY) and isinstance(text, str)}
+            terms = {
+                text
+                for field, text in parsed.loose.iter_all_terms()
+                if field in (TITLE, BODY) and isinstance(text, str)
+            }
         self.terms = frozenset(terms)
 
     def title(self, title: str) -> str:

@@ -68,7 +68,7 @@ class FacetIndex:
         """Matching documents per month of their start date, oldest first."""
         months = self.month[documents]
         keys, counts = np.unique(months, return_counts=True)
-        return [(f"{key // 12:04d}-{key % 12 + 1:02d}", int(n)) for key, n in zip(keys, counts)]
+        return [(f"{key // 12:04d}-{key % 12 + 1:02d}", int(n)) for key, n in zip(keys, counts, strict=True)]
 
     def order_by_date(self, documents: np.ndarray, newest_first: bool) -> np.ndarray:
         # Ties on the start date are broken by the end date, then by
@@ -89,8 +89,7 @@ def read_facet_index(reader: IndexReader) -> FacetIndex:
     facets = {name: _read_facet_column(reader, name) for name in FACET_FIELDS + PRIMARY_FIELDS}
     start = _read_dates(reader, DATE_START, size)
     month = np.array([_month_key(ordinal) for ordinal in start.tolist()], dtype=np.int32)
-    return FacetIndex(live=live, start=start, end=_read_dates(reader, DATE_END, size),
-                      month=month, facets=facets)
+    return FacetIndex(live=live, start=start, end=_read_dates(reader, DATE_END, size), month=month, facets=facets)
 
 
 def _month_key(ordinal: int) -> int:
@@ -99,15 +98,17 @@ def _month_key(ordinal: int) -> int:
 
 
 def _read_facet_column(reader: IndexReader, fieldname: str) -> FacetColumn:
-    values = tuple(term.decode("utf-8") if isinstance(term, bytes) else term
-                   for term in reader.field_terms(fieldname))
+    values = tuple(term.decode("utf-8") if isinstance(term, bytes) else term for term in reader.field_terms(fieldname))
     documents, value_numbers = [], []
     for j, value in enumerate(values):
         docnums = list(reader.postings(fieldname, value).all_ids())
         documents.extend(docnums)
         value_numbers.extend([j] * len(docnums))
-    return FacetColumn(values=values, documents=np.asarray(documents, dtype=np.int64),
-                       value_numbers=np.asarray(value_numbers, dtype=np.int64))
+    return FacetColumn(
+        values=values,
+        documents=np.asarray(documents, dtype=np.int64),
+        value_numbers=np.asarray(value_numbers, dtype=np.int64),
+    )
 
 
 def _read_dates(reader: IndexReader, fieldname: str, size: int) -> np.ndarray:

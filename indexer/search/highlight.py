@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import html
 
-from indexer.build.schema import TOKEN, index_term
+from indexer.build.analysis import TOKEN, index_term
 
 SNIPPET_CHARS = 240
 
 
 def matched_spans(text: str, terms: frozenset[str]) -> list[tuple[int, int, str]]:
-    return [(m.start(), m.end(), term) for m in TOKEN.finditer(text)
-            if (term := index_term(m.group())) in terms]
+    return [(m.start(), m.end(), term) for m in TOKEN.finditer(text) if (term := index_term(m.group())) in terms]
 
 
 def mark(text: str, spans: list[tuple[int, int, str]]) -> str:
@@ -78,8 +77,9 @@ def proximity(text: str, terms: frozenset[str]) -> float:
     """1.0 when every term occurs in `text` within a window of about as many
     words as there are terms, falling towards 0 as the closest such window
     widens; 0 when some term is missing."""
-    positions = [(i, term) for i, match in enumerate(TOKEN.finditer(text))
-                 if (term := index_term(match.group())) in terms]
+    positions = [
+        (i, term) for i, match in enumerate(TOKEN.finditer(text)) if (term := index_term(match.group())) in terms
+    ]
     if len({term for _, term in positions}) < len(terms):
         return 0.0
     best = len(text)

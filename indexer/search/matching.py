@@ -44,6 +44,7 @@ class Matcher:
         mask = np.zeros(len(self.live), dtype=bool)
         mask[np.fromiter(self.searcher.docs_for_query(q), dtype=np.int64)] = True
         return mask & self.live
+
     def _has_positions(self, field: str) -> bool:
         return field in self.searcher.schema and self.searcher.schema[field].format.supports("positions")
 

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import collections
 import itertools
-import pickle
 import threading
 
 import numpy as np
 from whoosh.searching import Searcher
+
+from indexer.build.whoosh_private import position_gaps, read_postings
 
 # Memory for cached postings per index version (in each worker): most of a
 # worker's memory, and enough for every term of the queries of a busy day.
@@ -25,9 +26,6 @@ CACHED_POSITIONS_BYTES = 128 << 20
 # A term's positions are kept as sorted keys document * POSITION_STRIDE +
 # position, so that a phrase is an intersection of arrays.
 POSITION_STRIDE = 1 << 32
-# A formats.Positions value is the position count (4 bytes), then the gaps
-# between positions pickled, its final stop byte possibly left out.
-POSITIONS_OFFSET = 4
 
 
 class ArrayCache:
@@ -90,7 +88,7 @@ class Postings:
         ids: list[np.ndarray] = []
         weights: list[np.ndarray] = []
         for matcher, offset in self._segments(field, text):
-            segment_ids, segment_weights = _read_postings(matcher)
+            segment_ids, segment_weights = read_postings(matcher)
             ids.append(segment_ids + offset)
             weights.append(segment_weights)
         if not ids:
@@ -100,8 +98,8 @@ class Postings:
     def _read_positions(self, field: str, text: str) -> np.ndarray:
         keys = [np.zeros(0, dtype=np.int64)]
         for matcher, offset in self._segments(field, text):
-            ids, values = _read_postings(matcher, values=True)
-            deltas = [pickle.loads(value[POSITIONS_OFFSET:] + b".") for value in values]
+            ids, values = read_postings(matcher, values=True)
+            deltas = [position_gaps(value) for value in values]
             counts = np.fromiter(map(len, deltas), dtype=np.int64, count=len(deltas))
             flat = np.fromiter(itertools.chain.from_iterable(deltas), dtype=np.int64, count=int(counts.sum()))
             # Positions are stored as gaps within each document: a running
@@ -111,33 +109,3 @@ class Postings:
             positions = totals - np.repeat(totals[starts] - flat[starts], counts)
             keys.append(np.repeat(ids + offset, counts) * POSITION_STRIDE + positions)
         return np.concatenate(keys)
-
-
-def _read_postings(matcher, values: bool = False):
-    """All postings of a segment's term: document numbers and frequencies,
-    or with `values`, document numbers and encoded values. Whoosh 3's leaf
-    matcher decodes a block of postings at a time; reading whole blocks
-    (its `_read_ids`/`_read_weights`/`_read_values`, pinned with the exact
-    whoosh3 version) is many times faster than stepping through them one by
-    one."""
-    ids: list = []
-    found: list = []
-    if hasattr(matcher, "_read_ids") and hasattr(matcher, "_next_block"):
-        while matcher.is_active():
-            matcher._read_ids()
-            ids.extend(matcher._ids)
-            if values:
-                matcher._read_values()
-                found.extend(matcher._values)
-            else:
-                matcher._read_weights()
-                found.extend(matcher._weights)
-            matcher._next_block()
-    else:
-        while matcher.is_active():
-            ids.append(matcher.id())
-            found.append(matcher.value() if values else matcher.weight())
-            matcher.next()
-    if values:
-        return np.asarray(ids, dtype=np.int64), found
-    return np.asarray(ids, dtype=np.int64), np.asarray(found, dtype=np.float32)

@@ -97,8 +97,9 @@ def parse_user_query(text: str, vocabularies: Vocabularies) -> ParsedQuery:
         strict = _make_safe(_strict_parser().parse(plain), vocabularies, [])
         loose = _make_safe(_loose_parser().parse(plain), vocabularies, [])
     proximity_terms = _index_terms(words) if loose is not query.NullQuery else frozenset()
-    return ParsedQuery(text, strict, loose, boosts, proximity_terms if len(proximity_terms) > 1 else frozenset(),
-                       words, notices)
+    return ParsedQuery(
+        text, strict, loose, boosts, proximity_terms if len(proximity_terms) > 1 else frozenset(), words, notices
+    )
 
 
 def plain_words(text: str) -> list[str]:
@@ -112,8 +113,7 @@ def plain_words(text: str) -> list[str]:
     return words
 
 
-def _expand_facet_phrases(text: str, words: list[str],
-                          vocabularies: Vocabularies) -> tuple[str, list[query.Term]]:
+def _expand_facet_phrases(text: str, words: list[str], vocabularies: Vocabularies) -> tuple[str, list[query.Term]]:
     """Where the query names a facet value (a country, a programme's name
     or acronym, a theme, a region), let items tagged with it match too and
     rank them higher: `CCP` finds the Container Control Programme's news
@@ -125,7 +125,7 @@ def _expand_facet_phrases(text: str, words: list[str],
     i = 0
     while i < len(words):
         for n in range(min(MAX_FACET_PHRASE_WORDS, len(words) - i), 0, -1):
-            phrase = " ".join(words[i:i + n])
+            phrase = " ".join(words[i : i + n])
             matches = _facet_values(phrase, vocabularies)
             if matches:
                 terms = " OR ".join(f'{field}:"{value}"' for field, value in matches)
@@ -143,7 +143,7 @@ def _facet_boosts(words: list[str], vocabularies: Vocabularies) -> list[query.Te
     boosts = []
     for n in range(1, min(MAX_FACET_PHRASE_WORDS, len(words)) + 1):
         for i in range(len(words) - n + 1):
-            boosts += _boost_terms(_facet_values(" ".join(words[i:i + n]), vocabularies))
+            boosts += _boost_terms(_facet_values(" ".join(words[i : i + n]), vocabularies))
     return boosts
 
 
@@ -155,8 +155,7 @@ def _facet_values(phrase: str, vocabularies: Vocabularies) -> list[tuple[str, st
     # or acronyms; typed in capitals ("US", "CCP") they are names.
     if len(phrase) < 4 and not phrase.isupper():
         return []
-    return [(facet.name, value) for facet in FACETS if facet.named_by
-            for value in facet.named_by(vocabularies, phrase)]
+    return [(facet.name, value) for facet in FACETS if facet.named_by for value in facet.named_by(vocabularies, phrase)]
 
 
 def _boost_terms(matches: list[tuple[str, str]]) -> list[query.Term]:
@@ -181,8 +180,7 @@ def _make_safe(q: query.Query, vocabularies: Vocabularies, notices: list[str]) -
         if isinstance(node, (query.Wildcard, query.Prefix, query.FuzzyTerm, query.Regex)):
             pattern = getattr(node, "text", "")
             if field in BY_NAME or not pattern or pattern[0] in "*?" or len(pattern) < 2:
-                _note(notices, "Wildcards need at least two letters before the `*`; "
-                               f"`{pattern}` was ignored.")
+                _note(notices, f"Wildcards need at least two letters before the `*`; `{pattern}` was ignored.")
                 return query.NullQuery
             return node
         if field in BY_NAME and isinstance(node, (query.Term, query.Phrase)):
@@ -191,8 +189,11 @@ def _make_safe(q: query.Query, vocabularies: Vocabularies, notices: list[str]) -
             if not values:
                 _note(notices, f"No {field} is called `{typed}`.")
                 return query.NullQuery
-            return query.Or([query.Term(field, v) for v in values]) if len(values) > 1 \
+            return (
+                query.Or([query.Term(field, v) for v in values])
+                if len(values) > 1
                 else query.Term(field, values[0], boost=node.boost)
+            )
         if isinstance(node, query.Or) and any(isinstance(c, query.Not) for c in node.subqueries):
             # `a b NOT c` read as "any of a, b" must still exclude c.
             excluded = [c.query for c in node.subqueries if isinstance(c, query.Not)]

@@ -63,9 +63,10 @@ class BM25F:
         reader = searcher.reader()
         self.documents = max(reader.doc_count(), 1)
         size = postings.size
-        self.lengths = {field: np.array([reader.doc_field_length(d, field, 0) for d in range(size)],
-                                        dtype=np.float32)
-                        for field in FIELD_B}
+        self.lengths = {
+            field: np.array([reader.doc_field_length(d, field, 0) for d in range(size)], dtype=np.float32)
+            for field in FIELD_B
+        }
         self.average = {field: max(float(lengths.mean()), 1.0) for field, lengths in self.lengths.items()}
 
     def scores(self, terms: list[tuple[str, str, float]]) -> np.ndarray:
@@ -111,8 +112,9 @@ def scoring_terms(q: query.Query) -> list[tuple[str, str, float]]:
     return list(dict.fromkeys(found))
 
 
-def rank(index: SearchIndex, parsed: ParsedQuery, matching: np.ndarray,
-            strict_mask: np.ndarray, limit: int) -> list[tuple[int, float]]:
+def rank(
+    index: SearchIndex, parsed: ParsedQuery, matching: np.ndarray, strict_mask: np.ndarray, limit: int
+) -> list[tuple[int, float]]:
     """Items matching every word first, then items matching some; each group
     ranked by BM25F plus the boosts for a facet value the query names, and
     the top of it re-ranked for the query's words standing close together."""
@@ -122,22 +124,24 @@ def rank(index: SearchIndex, parsed: ParsedQuery, matching: np.ndarray,
         scores += FACET_BOOST_UNIT * boost.boost * index.postings.mask(boost.fieldname, boost.text)[candidates]
     all_words = strict_mask[candidates]
     order = np.lexsort((candidates, -scores, ~all_words))
-    top = [(int(candidates[i]), float(scores[i])) for i in order[:max(limit, PROXIMITY_DEPTH)]]
+    top = [(int(candidates[i]), float(scores[i])) for i in order[: max(limit, PROXIMITY_DEPTH)]]
     if parsed.proximity_terms:
         top = _lift_by_proximity(index, top, parsed.proximity_terms, strict_mask)
     return [(docnum, round(score, 4)) for docnum, score in top[:limit]]
 
 
-def _lift_by_proximity(index: SearchIndex, top: list[tuple[int, float]], terms: frozenset[str],
-                  strict_mask: np.ndarray) -> list[tuple[int, float]]:
+def _lift_by_proximity(
+    index: SearchIndex, top: list[tuple[int, float]], terms: frozenset[str], strict_mask: np.ndarray
+) -> list[tuple[int, float]]:
     """Lift the leading results whose title or body has the query's words
     close together, keeping all-word matches above the others."""
     lifted = []
     for rank, (docnum, score) in enumerate(top):
         if rank < PROXIMITY_DEPTH:
             item = index.stored_item(docnum)
-            score += PROXIMITY_BONUS * max(proximity(item["title"], terms) * TITLE_PROXIMITY_WEIGHT,
-                                           proximity(item["body"], terms))
+            score += PROXIMITY_BONUS * max(
+                proximity(item["title"], terms) * TITLE_PROXIMITY_WEIGHT, proximity(item["body"], terms)
+            )
         lifted.append((docnum, score))
     return sorted(lifted, key=lambda hit: (not strict_mask[hit[0]], -hit[1], hit[0]))
 

@@ -73,29 +73,36 @@ def parse_search_request(args: Mapping[str, Sequence[str]], vocabularies: Vocabu
     index's `vocabularies`; raise InvalidRequest naming the bad one."""
     q = _single(args, "q") or ""
     if len(q) > MAX_QUERY_LENGTH:
-        raise InvalidRequest("q", f"the query is {len(q)} characters long; "
-                                  f"shorten it to at most {MAX_QUERY_LENGTH}")
+        raise InvalidRequest("q", f"the query is {len(q)} characters long; shorten it to at most {MAX_QUERY_LENGTH}")
     q = _WHITESPACE_CONTROLS.sub(" ", q)
     control = _OTHER_CONTROLS.search(q)
     if control:
-        raise InvalidRequest("q", f"the query contains the control character U+{ord(control.group()):04X}; "
-                                  "remove it")
+        raise InvalidRequest("q", f"the query contains the control character U+{ord(control.group()):04X}; remove it")
     filters = {name: _filter_values(args, BY_NAME[name], vocabularies) for name in NAMES}
     date_from_raw = (_single(args, "from") or "").strip()
     date_to_raw = (_single(args, "to") or "").strip()
     date_from = parse_date_bound(date_from_raw, "from") if date_from_raw else None
     date_to = parse_date_bound(date_to_raw, "to") if date_to_raw else None
     if date_from and date_to and date_from > date_to:
-        raise InvalidRequest("from", f"`from` ({date_from_raw}) is after `to` ({date_to_raw}); "
-                                     "swap them or widen the range")
+        raise InvalidRequest(
+            "from", f"`from` ({date_from_raw}) is after `to` ({date_to_raw}); swap them or widen the range"
+        )
     sort = _single(args, "sort") or "relevance"
     if sort not in SORTS:
         raise InvalidRequest("sort", f"unknown sort `{sort}`; use one of: {', '.join(SORTS)}")
     page = _integer(args, "page", default=1, low=1, high=MAX_PAGE)
     per_page = _integer(args, "per_page", default=DEFAULT_PER_PAGE, low=1, high=MAX_PER_PAGE)
-    return SearchRequest(q=q, filters={k: v for k, v in filters.items() if v},
-                         date_from=date_from, date_to=date_to, sort=sort, page=page,
-                         per_page=per_page, date_from_raw=date_from_raw, date_to_raw=date_to_raw)
+    return SearchRequest(
+        q=q,
+        filters={k: v for k, v in filters.items() if v},
+        date_from=date_from,
+        date_to=date_to,
+        sort=sort,
+        page=page,
+        per_page=per_page,
+        date_from_raw=date_from_raw,
+        date_to_raw=date_to_raw,
+    )
 
 
 def parse_date_bound(text: str, param: str) -> dt.date:
@@ -154,8 +161,9 @@ def _filter_values(args, facet: Facet, vocabularies: Vocabularies) -> tuple[str,
     for text in typed:
         value = facet.resolve_typed(vocabularies, text)
         if value is None:
-            raise InvalidRequest(name, f"unknown {name} `{text[:60]}`; use {facet.hint} "
-                                       f"(GET /api/facets lists every value)")
+            raise InvalidRequest(
+                name, f"unknown {name} `{text[:60]}`; use {facet.hint} (GET /api/facets lists every value)"
+            )
         if value not in values:
             values.append(value)
     return tuple(values)

@@ -1,4 +1,4 @@
-""""Did you mean": the closest words of the index's word list.
+""" "Did you mean": the closest words of the index's word list.
 
 The word list (`indexer.build.words`) is written beside each index version
 when it is built, and rapidfuzz compares an unknown word against all of it
@@ -35,8 +35,9 @@ class Speller:
         folded = word.lower()
         if len(folded) < MIN_WORD_LENGTH or not folded.isalpha() or folded in self.frequencies:
             return None
-        close = process.extract(folded, self.offerable, scorer=Levenshtein.distance,
-                                score_cutoff=MAX_DISTANCE, limit=20)
+        close = process.extract(
+            folded, self.offerable, scorer=Levenshtein.distance, score_cutoff=MAX_DISTANCE, limit=20
+        )
         if not close:
             return None
         best, _, _ = min(close, key=lambda match: (match[1], -self.frequencies[match[0]]))
