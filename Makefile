@@ -7,7 +7,7 @@ INDEX_DIR ?= index
 STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: run test index clean-index relevance evaluate bench
+.PHONY: run test lint index clean-index relevance evaluate bench
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "Python 3.11+ is needed")'
@@ -30,8 +30,15 @@ index: $(INDEX_DIR)/current
 run: $(STAMP) $(INDEX_DIR)/current
 	$(BIN)/newsearch serve --host 0.0.0.0 --port $(PORT) --index $(INDEX_DIR)
 
-test: $(TEST_STAMP)
+# The whole suite: lint and type checks first, then every test (the server
+# and browser ones too; `pytest -m "not browser and not server"` skips those).
+test: lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(TEST_STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 clean-index:
 	rm -rf $(INDEX_DIR)/current $(INDEX_DIR)/v-* $(INDEX_DIR)/.write.lock

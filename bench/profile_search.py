@@ -90,11 +90,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     print("steps of search() (cumulative, all calls):")
     print(f"  {'calls':>7} {'cum s':>7} {'share':>6}  step")
+    table = stats.stats  # type: ignore[attr-defined]  # pstats' table, undeclared in its stubs
     total = sum(
-        row[3] for key, row in stats.stats.items() if key[0].endswith("indexer/search/engine.py") and key[2] == "search"
+        row[3] for key, row in table.items() if key[0].endswith("indexer/search/engine.py") and key[2] == "search"
     )
     for suffix, name in STEPS:
-        for (path, _, function), (_, calls, _, cumulative, _) in stats.stats.items():
+        for (path, _, function), (_, calls, _, cumulative, _) in table.items():
             if path.endswith(suffix) and function == name:
                 print(f"  {calls:>7} {cumulative:>7.2f} {cumulative / total:>6.0%}  {suffix}:{name}")
     out = io.StringIO()

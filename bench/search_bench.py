@@ -135,7 +135,8 @@ def query_log(items: Sequence[NewsItem], n: int, seed: int = 0) -> list[QuerySpe
         # Sampled from the item's word occurrences: frequent words come up
         # more often, as in real query logs.
         q = " ".join(dict.fromkeys(rng.sample(words, count))) if count else ""
-        filters, date_from, date_to = (), "", ""
+        filters: tuple[tuple[str, str], ...] = ()
+        date_from, date_to = "", ""
         if kind == "filtered" or (kind == "browse" and rng.random() < 0.6):
             filters = _filters(item, rng, how_many=rng.choice((1, 1, 2)))
             if kind == "filtered" and rng.random() < 0.5:
@@ -204,7 +205,9 @@ def build_plain(items: Sequence[NewsItem], path: Path) -> whoosh_index.Index:
 class PlainSearch:
     def __init__(self, ix: whoosh_index.Index):
         self.searcher = ix.searcher()
-        self.parser = qparser.MultifieldParser(["title", "body"], ix.schema, group=qparser.OrGroup.factory(0.9))
+        self.parser = qparser.MultifieldParser(
+            ["title", "body"], self.searcher.schema, group=qparser.OrGroup.factory(0.9)
+        )
         self.facets = {name: sorting.FieldFacet(name, allow_overlap=True) for name in FACETS}
 
     def __call__(self, spec: QuerySpec) -> dict:
@@ -252,8 +255,9 @@ class PlainSearch:
     def item_page(self, item_id: str) -> dict:
         """An item with its related items, by Whoosh's more like this."""
         docnum = self.searcher.document_number(id=item_id)
+        assert docnum is not None, item_id
         related = self.searcher.more_like(docnum, "body", top=RELATED_ITEMS)
-        return {**self.searcher.stored_fields(docnum), "related": [hit["id"] for hit in related]}
+        return {**self.searcher.reader().stored_fields(docnum), "related": [hit["id"] for hit in related]}
 
 
 # -- measuring ----------------------------------------------------------------

@@ -139,7 +139,9 @@ def corpus_model() -> CorpusModel:
     theme_counts = collections.Counter(theme for item in real for theme in item.themes)
     month_counts = collections.Counter(item.date_start.month for item in real)
     vocabularies = Vocabularies.bundled()
-    programmes = tuple(programme(vocabularies, slug).value for slug in vocabularies.toml("programmes.toml"))
+    programmes = tuple(
+        found.value for slug in vocabularies.toml("programmes.toml") if (found := programme(vocabularies, slug))
+    )
     regions = tuple(
         FacetValue(slug, region_name(vocabularies, slug) or slug)
         for slug in vocabularies.toml("regions.toml")
@@ -288,6 +290,7 @@ class _Generator:
         if word not in self.model.rare_names or self.rng.random() >= NEW_NAME_RATE:
             return word
         match = _NAME.match(word)
+        assert match is not None  # rare names are the words _NAME matches
         return self.new_name() + match.group(2)
 
     def new_name(self) -> str:

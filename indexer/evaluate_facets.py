@@ -165,9 +165,10 @@ def _expected_programmes(labelled: list[dict[str, Any]]) -> tuple[list[tuple[str
     required: list[tuple[str, set[str]]] = []
     optional: set[str] = set()
     for entry in labelled:
-        slugs = {_programme_slug(entry)} - {None}
+        names = [_programme_slug(entry)]
         if entry.get("same_as"):
-            slugs |= {programme_slug(Vocabularies.bundled(), entry["same_as"])} - {None}
+            names.append(programme_slug(Vocabularies.bundled(), entry["same_as"]))
+        slugs = {slug for slug in names if slug is not None}
         if entry.get("optional"):
             optional |= slugs
             continue

@@ -18,7 +18,7 @@ def default_index_dir() -> Path:
     return Path(os.environ.get("NEWSEARCH_INDEX_DIR") or DEFAULT_INDEX_DIR)
 
 
-def vocabularies_from(folder: str | os.PathLike | None = None) -> Vocabularies:
+def vocabularies_from(folder: str | os.PathLike[str] | None = None) -> Vocabularies:
     """The vocabularies in `folder`, else in `$NEWSEARCH_VOCABULARIES`, else
     the bundled ones."""
     folder = folder or os.environ.get("NEWSEARCH_VOCABULARIES")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from flask import Flask
+from flask.json.provider import DefaultJSONProvider
 
 from indexer.build.store import IndexStore
 from indexer.search.engine import Catalog
@@ -18,7 +19,8 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.from_prefixed_env("NEWSEARCH")
     if config:
         app.config.from_mapping(config)
-    app.json.sort_keys = False
+    if isinstance(app.json, DefaultJSONProvider):
+        app.json.sort_keys = False  # keys in the order the result dict has them
 
     app.extensions["catalog"] = Catalog(IndexStore(app.config["INDEX_DIR"]))
 

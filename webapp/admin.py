@@ -8,9 +8,10 @@ import dataclasses
 import fcntl
 import hmac
 import logging
+from collections.abc import Iterator
 from pathlib import Path
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, Response, current_app, jsonify, request
 
 from indexer.build.store import IndexStore
 from indexer.facets.vocabulary import VocabularyError
@@ -25,7 +26,7 @@ REINDEX_LOCK = ".reindex.lock"
 
 
 @bp.post("/reindex")
-def reindex():
+def reindex() -> Response:
     _authorise()
     index_dir = Path(current_app.config["INDEX_DIR"])
     sources = [s.strip() for s in current_app.config["SOURCES"].split(",") if s.strip()]
@@ -52,7 +53,7 @@ def _authorise() -> None:
 
 
 @contextlib.contextmanager
-def _only_one_reindex(index_dir: Path):
+def _only_one_reindex(index_dir: Path) -> Iterator[None]:
     """A second reindex while one runs is refused at once (409) rather than
     queued: in any gunicorn worker, since the lock is a file lock."""
     index_dir.mkdir(parents=True, exist_ok=True)

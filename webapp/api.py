@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, request, url_for
+from flask import Blueprint, Response, jsonify, request, url_for
 
 from indexer.search.engine import all_facet_values, get_item
 from webapp.context import current_index, search_from_request
@@ -13,13 +13,13 @@ bp = Blueprint("api", __name__, url_prefix="/api")
 
 
 @bp.get("/search")
-def search():
+def search() -> Response:
     _, result = search_from_request()
     return jsonify(result)
 
 
 @bp.get("/items/<item_id>")
-def item(item_id: str):
+def item(item_id: str) -> Response:
     found = get_item(current_index(), item_id)
     if found is None:
         raise ApiError(404, f"no item has the id `{item_id[:100]}`", "item_id")
@@ -31,11 +31,11 @@ def item(item_id: str):
 
 
 @bp.get("/facets")
-def facets():
+def facets() -> Response:
     index = current_index()
     return jsonify({"documents": index.manifest["documents"], "facets": all_facet_values(index)})
 
 
 @bp.get("/openapi.json")
-def openapi():
+def openapi() -> Response:
     return jsonify(openapi_document(request.host_url.rstrip("/")))

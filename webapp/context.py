@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
 from urllib.parse import urlencode
 
 from flask import current_app, request, url_for
@@ -31,10 +32,10 @@ def search_from_request(**overrides) -> tuple[SearchRequest, dict]:
     return search_request, result
 
 
-def query_params(search_request: SearchRequest, **changes) -> dict[str, object]:
+def query_params(search_request: SearchRequest, **changes: Any) -> dict[str, Any]:
     """The query string of a request, with `changes` applied; parameters at
     their defaults are left out so URLs stay short and shareable."""
-    params: dict[str, object] = {
+    params: dict[str, Any] = {
         "q": search_request.q or None,
         "from": search_request.date_from_raw or None,
         "to": search_request.date_to_raw or None,

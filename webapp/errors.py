@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, Response, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from indexer.build.store import IndexMissing
@@ -38,47 +38,51 @@ CODES = {
 JSON_PATHS = {"/healthz", "/readyz"}
 
 
+# A body (JSON or an HTML page), a status and headers, as Flask takes them.
+ErrorResponse = tuple[Response | str, int, dict[str, str]]
+
+
 class ApiError(Exception):
-    def __init__(self, status: int, message: str, param: str | None = None):
+    def __init__(self, status: int, message: str, param: str | None = None) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
         self.param = param
 
 
-def error_response(status: int, message: str, param: str | None = None, headers=None):
+def error_response(
+    status: int, message: str, param: str | None = None, headers: dict[str, str] | None = None
+) -> ErrorResponse:
     if status == 401:
         headers = {**(headers or {}), "WWW-Authenticate": "Bearer"}
     if request.path.startswith("/api") or request.path in JSON_PATHS:
         body = {"error": {"status": status, "code": CODES.get(status, "error"), "message": message, "param": param}}
-        response = jsonify(body)
-    else:
-        response = render_template("error.html", status=status, message=message, param=param)
-    return response, status, headers or {}
+        return jsonify(body), status, headers or {}
+    return render_template("error.html", status=status, message=message, param=param), status, headers or {}
 
 
 def init_app(app: Flask) -> None:
     @app.errorhandler(InvalidRequest)
-    def invalid_request(err: InvalidRequest):
+    def invalid_request(err: InvalidRequest) -> ErrorResponse:
         return error_response(400, err.message, err.param)
 
     @app.errorhandler(ApiError)
-    def api_error(err: ApiError):
+    def api_error(err: ApiError) -> ErrorResponse:
         return error_response(err.status, err.message, err.param)
 
     @app.errorhandler(IndexMissing)
-    def index_missing(err: IndexMissing):
+    def index_missing(err: IndexMissing) -> ErrorResponse:
         log.error("%s", err)
         return error_response(503, "The search index is not built yet; try again shortly.")
 
     @app.errorhandler(HTTPException)
-    def http_error(err: HTTPException):
+    def http_error(err: HTTPException) -> ErrorResponse:
         headers = dict(err.get_response().headers)
         headers.pop("Content-Type", None)
         headers.pop("Content-Length", None)
         return error_response(err.code or 500, err.description or err.name, headers=headers)
 
     @app.errorhandler(InternalServerError)
-    def internal_error(err: InternalServerError):
+    def internal_error(err: InternalServerError) -> ErrorResponse:
         log.exception("unhandled error on %s", request.path, exc_info=err.original_exception)
         return error_response(500, "Something went wrong on our side; it has been logged.")

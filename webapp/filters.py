@@ -23,4 +23,4 @@ def facet_label(value: str, name: str) -> str:
 def init_app(app: Flask) -> None:
     app.add_template_filter(human_date)
     app.add_template_filter(facet_label)
-    app.add_template_global(FACETS, "facets")
+    app.jinja_env.globals["facets"] = FACETS

@@ -28,7 +28,7 @@ errorlog = "-"
 access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms "%(a)s"'
 
 
-def post_fork(server, worker):
+def post_fork(server: object, worker: object) -> None:
     """The app's own log lines (index opened, swapped, errors) go where
     gunicorn's error log goes."""
     error_log = logging.getLogger("gunicorn.error")

@@ -23,7 +23,7 @@ def histogram_bars(rows: list[dict], search_request: SearchRequest, params) -> l
     first, last = rows[0]["period"], rows[-1]["period"]
     months = _month_range(first, last)
     if len(months) > MAX_MONTH_BARS:
-        by_year = Counter()
+        by_year: Counter[str] = Counter()
         for period, count in counts.items():
             by_year[period[:4]] += count
         periods = [str(y) for y in range(int(first[:4]), int(last[:4]) + 1)]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from typing import Any
 
 from flask import Blueprint, Response, abort, current_app, jsonify, render_template
 
@@ -17,11 +18,11 @@ bp = Blueprint("pages", __name__)
 
 
 @bp.get("/")
-def index():
+def index() -> str:
     search_request, result = search_from_request()
     add_facet_links(result, search_request)
 
-    def params(**changes):
+    def params(**changes: Any) -> dict[str, Any]:
         return query_params(search_request, **changes)
 
     bars = histogram_bars(result["histogram"], search_request, params)
@@ -37,7 +38,7 @@ def index():
 
 
 @bp.get("/items/<item_id>")
-def item(item_id: str):
+def item(item_id: str) -> str:
     found = get_item(current_index(), item_id)
     if found is None:
         abort(404, description="There is no news item at this address. It may have been removed.")
@@ -45,14 +46,14 @@ def item(item_id: str):
 
 
 @bp.get("/search.atom")
-def atom():
+def atom() -> Response:
     search_request, result = search_from_request(sort="newest", page=1, per_page=current_app.config["FEED_ENTRIES"])
     body = render_template("search.atom.xml", req=search_request, result=result)
     return Response(body, mimetype="application/atom+xml")
 
 
 @bp.get("/search.csv")
-def csv_export():
+def csv_export() -> Response:
     cap = current_app.config["CSV_MAX_ROWS"]
     _, result = search_from_request(page=1, per_page=cap)
     out = io.StringIO()
@@ -80,13 +81,13 @@ def _csv_safe(text: str) -> str:
 
 
 @bp.get("/opensearch.xml")
-def opensearch():
+def opensearch() -> Response:
     body = render_template("opensearch.xml")
     return Response(body, mimetype="application/opensearchdescription+xml")
 
 
 @bp.get("/healthz")
-def healthz():
+def healthz() -> Response:
     """Alive: answers even before the first build, saying what it serves."""
     store = current_app.extensions["catalog"].store
     if not store.exists():
@@ -104,7 +105,7 @@ def healthz():
 
 
 @bp.get("/readyz")
-def readyz():
+def readyz() -> Response:
     """Ready: the serving index is open and answers a search."""
     index = current_index()
     documents = index.searcher.doc_count()

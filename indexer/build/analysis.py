@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Iterator
+from typing import cast
 
 from whoosh import analysis
 from whoosh.analysis import Token
@@ -22,6 +23,11 @@ from indexer.facets.text import spelling_variants
 # A token is a word, or a dotted acronym kept whole (GLO.ACT, U.S.) so that
 # it can be searched exactly as it is written.
 TOKEN = re.compile(r"\w+(?:\.\w+)*")
+# The whole value as one token, for an analyzer called with tokenize=False.
+_WHOLE = re.compile(r"\A.*\Z", re.DOTALL)
+# Accented letter (as an ordinal) -> its plain form; Whoosh declares the
+# map with characters as keys, then rebinds it with their ordinals.
+ACCENT_MAP = cast(dict[int, str], accent_map)
 
 
 @functools.cache
@@ -48,14 +54,14 @@ def index_term(word: str) -> str | None:
     """The index term of one word of text: lowercased, accents folded,
     British spelling made American, stemmed; None for a stop word.
     Cached: a corpus repeats its words, so each is analysed once."""
-    folded = word.lower().translate(accent_map)
+    folded = word.lower().translate(ACCENT_MAP)
     folded = spelling_map().get(folded, folded)
     if len(folded) < 2 or folded in analysis.STOP_WORDS:
         return None
     return stem(folded)
 
 
-class TextAnalyzer(analysis.Tokenizer):
+class TextAnalyzer(analysis.Analyzer):
     """Tokenizer and filters in one pass over cached `index_term`s: the same
     terms as RegexTokenizer | LowercaseFilter | CharsetFilter(accent_map) |
     spelling variants | StopFilter | StemFilter, without running five
@@ -75,7 +81,7 @@ class TextAnalyzer(analysis.Tokenizer):
         **kwargs,
     ) -> Iterator[Token]:
         token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
-        matches = TOKEN.finditer(value) if tokenize else [re.match(r".*", value, re.DOTALL)]
+        matches = (TOKEN if tokenize else _WHOLE).finditer(value)
         pos = start_pos
         for match in matches:
             term = index_term(match.group())
@@ -85,7 +91,7 @@ class TextAnalyzer(analysis.Tokenizer):
             token.stopped = term is None
             token.boost = 1.0
             if keeporiginal:
-                token.original = match.group()
+                token.original = match.group()  # type: ignore[attr-defined]  # Whoosh's tokens take any attribute
             if positions:
                 token.pos = pos
                 pos += 1
@@ -95,5 +101,5 @@ class TextAnalyzer(analysis.Tokenizer):
             yield token
 
 
-def text_analyzer() -> analysis.Analyzer:
+def text_analyzer() -> TextAnalyzer:
     return TextAnalyzer()

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import pickle
 from collections import defaultdict
+from typing import Any
 
 import numpy as np
 import whoosh
@@ -62,26 +63,28 @@ class TermPool:
     """Postings grouped by (field, term), in the order they were added."""
 
     def __init__(self) -> None:
-        self.terms: defaultdict[tuple[str, bytes], list[Posting]] = defaultdict(list)
+        self.by_term: defaultdict[tuple[str, bytes], list[Posting]] = defaultdict(list)
 
     def add(self, posting: Posting) -> None:
-        self.terms[posting[0], posting[1]].append(posting)
+        self.by_term[posting[0], posting[1]].append(posting)
 
     def cleanup(self) -> None:
-        self.terms.clear()
+        self.by_term.clear()
 
 
 class NewIndexWriter(SegmentWriter):
     """A writer for an index that has no documents yet, where documents are
     only added (no deletions, no merging of older segments)."""
 
-    def __init__(self, index: Index, **kwargs) -> None:
+    def __init__(self, index: Index, **kwargs: Any) -> None:
         if index.doc_count_all():
             raise ValueError("NewIndexWriter writes into an empty index only")
         super().__init__(index, **kwargs)
-        self.pool = TermPool()
+        self.terms = TermPool()
+        # SegmentWriter adds every posting to its `pool`.
+        self.pool = self.terms  # type: ignore[assignment]
 
-    def cancel(self) -> None:
+    def cancel(self, **kwargs: Any) -> None:
         """Close this writer's files. The folder of temporary files is
         shared by all the writers of an index; the one that commits or
         cancels last, Whoosh's own writer, removes it."""
@@ -111,7 +114,7 @@ class NewIndexWriter(SegmentWriter):
         writer = self.fieldwriter
         current = None
         document_lengths: list = []
-        for fieldname, btext in sorted(self.pool.terms):
+        for fieldname, btext in sorted(self.terms.by_term):
             if fieldname != current:
                 if current is not None:
                     writer.finish_field()
@@ -120,7 +123,7 @@ class NewIndexWriter(SegmentWriter):
                 length_of = lengths.doc_field_length_reader(fieldname)
                 document_lengths = [length_of(docnum) for docnum in range(self.docnum)]
             writer.start_term(btext)
-            for _, _, docnum, weight, vbytes in self.pool.terms[fieldname, btext]:
+            for _, _, docnum, weight, vbytes in self.terms.by_term[fieldname, btext]:
                 writer.add(docnum, weight, vbytes or b"", document_lengths[docnum])
             writer.finish_term()
         if current is not None:

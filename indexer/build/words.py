@@ -10,16 +10,15 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from whoosh.analysis import STOP_WORDS
-from whoosh.support.charset import accent_map
 
-from indexer.build.analysis import TOKEN
+from indexer.build.analysis import ACCENT_MAP, TOKEN
 from indexer.model import NewsItem
 
 WORDS_FILE = "words.json"
 
 
 def words_of(text: str) -> set[str]:
-    words = (word if word.isascii() else word.translate(accent_map) for word in set(TOKEN.findall(text.lower())))
+    words = (word if word.isascii() else word.translate(ACCENT_MAP) for word in set(TOKEN.findall(text.lower())))
     return {word for word in words if len(word) >= 3 and word not in STOP_WORDS}
 
 

@@ -24,10 +24,15 @@ import os
 import threading
 import traceback
 from collections.abc import Callable, Sequence
+from typing import TypeVar, cast
 
 from whoosh.index import Index
+from whoosh.writing import SegmentWriter
 
 from indexer.build.whoosh_private import NewIndexWriter, Segment
+
+# What is written: any value `to_document` turns into a Whoosh document.
+Record = TypeVar("Record")
 
 # Below this many documents per process, starting one costs more than it saves.
 MIN_DOCUMENTS_PER_PROCESS = 500
@@ -39,8 +44,8 @@ def available_cpus() -> int:
 
 def write_new_index(
     index: Index,
-    records: Sequence,
-    to_document: Callable[[object], dict],
+    records: Sequence[Record],
+    to_document: Callable[[Record], dict],
     processes: int = 1,
     progress: Callable[[int, int], None] | None = None,
 ) -> None:
@@ -50,7 +55,7 @@ def write_new_index(
     processes = max(1, min(processes, len(records) // MIN_DOCUMENTS_PER_PROCESS))
     # Whoosh's lock is held by the writer that commits; the others write
     # only their own segment's files.
-    committer = index.writer()
+    committer = cast(SegmentWriter, index.writer())
     try:
         segments = _write_segments(index, records, to_document, processes, progress)
         committer.commit(mergetype=lambda _writer, _existing: segments)
@@ -62,8 +67,8 @@ def write_new_index(
 
 def _write_segments(
     index: Index,
-    records: Sequence,
-    to_document: Callable[[object], dict],
+    records: Sequence[Record],
+    to_document: Callable[[Record], dict],
     processes: int,
     progress: Callable[[int, int], None] | None,
 ) -> list[Segment]:
@@ -103,7 +108,10 @@ def _write_segments(
 
 
 def _write_segment(
-    index: Index, records: Sequence, to_document: Callable[[object], dict], report: Callable[[int], None] | None = None
+    index: Index,
+    records: Sequence[Record],
+    to_document: Callable[[Record], dict],
+    report: Callable[[int], None] | None = None,
 ) -> Segment | None:
     """Write the segment of `records`, uncommitted; None if there are none."""
     writer = NewIndexWriter(index, _lk=False)
@@ -118,7 +126,7 @@ def _write_segment(
             writer.cancel()
 
 
-def _write_part(index: Index, records: Sequence, to_document: Callable[[object], dict], sender) -> None:
+def _write_part(index: Index, records: Sequence[Record], to_document: Callable[[Record], dict], sender) -> None:
     """A helper process: write the segment of `records` and send it back."""
     threading.Thread(target=_exit_with_parent, daemon=True).start()
     try:
@@ -132,7 +140,9 @@ def _write_part(index: Index, records: Sequence, to_document: Callable[[object],
 def _exit_with_parent() -> None:
     # A build that is killed leaves nothing writing into its abandoned
     # version, which the next build removes.
-    multiprocessing.parent_process().join()
+    parent = multiprocessing.parent_process()
+    if parent is not None:
+        parent.join()
     os._exit(1)
 
 

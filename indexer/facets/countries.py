@@ -211,7 +211,7 @@ def _is_person(text: str, found: Found, vocabulary: _Vocabulary) -> bool:
     ):
         return True
     following = _WORD_AFTER.match(text, found.end)
-    return bool(following) and following.group(1) not in vocabulary.allowed_next
+    return following is not None and following.group(1) not in vocabulary.allowed_next
 
 
 def _is_office_seat(text: str, found: Found, vocabulary: _Vocabulary) -> bool:

@@ -89,7 +89,7 @@ class PhraseMatcher:
         self._folded_regex = folded_trie and re.compile(r"(?<!\w)" + _trie_pattern(folded_trie) + r"(?!\w)")
 
     def find(self, text: str) -> list[Found]:
-        matches = []
+        matches: list[re.Match[str]] = []
         if self._exact_regex:
             matches += self._exact_regex.finditer(text)
         if self._folded_regex:

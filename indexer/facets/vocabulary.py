@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import os
 import shutil
 import tomllib
 from pathlib import Path
@@ -36,7 +37,7 @@ class VocabularyError(ValueError):
 
 
 class Vocabularies:
-    def __init__(self, folder: str | Path):
+    def __init__(self, folder: str | os.PathLike[str]):
         self.folder = Path(folder)
         missing = [name for name in FILES if not (self.folder / name).is_file()]
         if missing:

@@ -100,7 +100,7 @@ def parse_date_text(text: str) -> DateSpan:
         raise DateError(f"{written!r} gives a day at one end of the range but not the other")
     if end.day is None:
         first = _real_date(written, start.year, start.month, 1)
-        last = _real_date(written, end.year, end.month, calendar.monthrange(end.year, end.month)[1])
+        last = _real_date(written, end.year, end.month, None)
         precision = "month"
     else:
         first = _real_date(written, start.year, start.month, start.day)
@@ -131,10 +131,13 @@ def _digits(text: str | None) -> int | None:
     return int(text.replace(" ", "")) if text else None
 
 
-def _real_date(written: str, year: int | None, month: int | None, day: int) -> dt.date:
+def _real_date(written: str, year: int | None, month: int | None, day: int | None) -> dt.date:
+    """The date named, or without a day the last day of the month named."""
     # DATE_PATTERN guarantees the year and month of the end; a start inherits them.
     assert year is not None and month is not None
     try:
+        if day is None:
+            day = calendar.monthrange(year, month)[1]
         return dt.date(year, month, day)
     except ValueError as err:
         raise DateError(f"{written!r} is not a real date ({err})") from None

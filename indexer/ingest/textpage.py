@@ -10,7 +10,6 @@ before the first heading (the introduction) belong to no item.
 from __future__ import annotations
 
 import dataclasses
-import itertools
 import re
 from collections.abc import Sequence
 
@@ -63,8 +62,9 @@ def segment_items(lines: Sequence[Line], page: str) -> ParsedPage:
     headings, notes = _find_headings(lines)
     items: list[NewsItem] = []
     first_line_of: dict[str, int] = {}
-    for heading, next_heading in itertools.pairwise([*headings, None]):
-        end = next_heading.first if next_heading else len(lines)
+    # Each item ends where the next heading starts, the last at the end of the page.
+    ends = [heading.first for heading in headings[1:]] + [len(lines)]
+    for heading, end in zip(headings, ends, strict=False):  # no headings, no items
         item, body_warnings = _build_item(heading, lines, end, page)
         notes += [(item.line, message) for message in body_warnings]
         if not item.body:

@@ -179,8 +179,9 @@ def _run(index: SearchIndex, request: SearchRequest, parsed: ParsedQuery | None)
         else ("newest" if request.sort == "relevance" else request.sort)
     )
 
-    if sort == "relevance":
-        hits = ranking.rank(index, parsed, matching, strict_mask, first + request.per_page)[first:]
+    hits: list[tuple[int, float | None]]
+    if sort == "relevance" and parsed is not None:
+        hits = list(ranking.rank(index, parsed, matching, strict_mask, first + request.per_page)[first:])
     else:
         ordered = fi.order_by_date(np.flatnonzero(matching), newest_first=(sort == "newest"))
         hits = [(int(d), None) for d in ordered[first : first + request.per_page]]
@@ -227,15 +228,14 @@ def _facet_counts(
     entries = {column.values[j]: (labels[j], int(counts[j])) for j in np.flatnonzero(counts)}
     for value in selected:
         entries.setdefault(value, (index.label(name, value), 0))
-    rows = [
-        {"value": value, "label": label, "count": count, "selected": value in selected}
-        for value, (label, count) in entries.items()
-    ]
     if BY_NAME[name].by_value:
-        rows.sort(key=lambda row: row["value"], reverse=True)
+        order = sorted(entries, reverse=True)
     else:
-        rows.sort(key=lambda row: (-row["count"], row["label"].lower()))
-    return rows
+        order = sorted(entries, key=lambda value: (-entries[value][1], entries[value][0].lower()))
+    return [
+        {"value": value, "label": entries[value][0], "count": entries[value][1], "selected": value in selected}
+        for value in order
+    ]
 
 
 def all_facet_values(index: SearchIndex) -> dict:

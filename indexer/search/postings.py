@@ -81,7 +81,7 @@ class Postings:
 
     def _segments(self, field: str, text: str):
         for segment, offset in self._searcher.reader().leaf_readers():
-            if (field, text) in segment:
+            if (field, text.encode("utf-8")) in segment:
                 yield segment.postings(field, text), offset
 
     def _read(self, field: str, text: str) -> tuple[np.ndarray, np.ndarray]:

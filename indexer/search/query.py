@@ -16,6 +16,7 @@ from whoosh import fields, qparser, query
 from whoosh.analysis import STOP_WORDS
 from whoosh.qparser.common import QueryParserError
 
+from indexer.build.analysis import TOKEN, index_term
 from indexer.build.schema import BODY, SOURCE, TITLE, build_schema
 from indexer.facets.registry import BY_NAME, FACETS
 from indexer.facets.vocabulary import Vocabularies
@@ -155,7 +156,11 @@ def _facet_values(phrase: str, vocabularies: Vocabularies) -> list[tuple[str, st
     # or acronyms; typed in capitals ("US", "CCP") they are names.
     if len(phrase) < 4 and not phrase.isupper():
         return []
-    return [(facet.name, value) for facet in FACETS if facet.named_by for value in facet.named_by(vocabularies, phrase)]
+    found = []
+    for facet in FACETS:
+        if facet.named_by is not None:
+            found += [(facet.name, value) for value in facet.named_by(vocabularies, phrase)]
+    return found
 
 
 def _boost_terms(matches: list[tuple[str, str]]) -> list[query.Term]:
@@ -166,8 +171,7 @@ def _boost_terms(matches: list[tuple[str, str]]) -> list[query.Term]:
 
 
 def _index_terms(words: list[str]) -> frozenset[str]:
-    analyzer = query_schema()[BODY].analyzer
-    return frozenset(token.text for token in analyzer(" ".join(words)))
+    return frozenset(term for word in words for token in TOKEN.findall(word) if (term := index_term(token)))
 
 
 def _make_safe(q: query.Query, vocabularies: Vocabularies, notices: list[str]) -> query.Query:
@@ -204,7 +208,7 @@ def _make_safe(q: query.Query, vocabularies: Vocabularies, notices: list[str]) -
         if isinstance(node, query.Phrase) and field not in TEXT_FIELDS:
             # Only titles and bodies keep word positions: elsewhere a quoted
             # phrase means all of its words.
-            return query.And([query.Term(field, word) for word in node.words])
+            return query.And([query.Term(node.fieldname, word) for word in node.words])
         if isinstance(node, query.Phrase) and len(node.words) == 1:
             return query.Term(node.fieldname, node.words[0], boost=node.boost)
         return node

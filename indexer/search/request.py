@@ -111,7 +111,8 @@ def parse_date_bound(text: str, param: str) -> dt.date:
     match = re.fullmatch(r"(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?", text)
     if not match:
         raise InvalidRequest(param, f"`{param}` must be YYYY, YYYY-MM or YYYY-MM-DD, not `{text}`")
-    year, month, day = (int(g) if g else None for g in match.groups())
+    year = int(match[1])
+    month, day = (int(g) if g else None for g in match.groups()[1:])
     try:
         if month is None:
             return dt.date(year, 1, 1) if param == "from" else dt.date(year, 12, 31)
