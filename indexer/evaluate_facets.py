@@ -3,7 +3,7 @@
     python -m indexer.evaluate_facets [LABELLED_JSON] [SOURCE ...] [--check] [--min METRIC=VALUE ...]
 
 LABELLED_JSON is a list of items in the format of
-`tests/data/facets_labelled_items.json` (the default): each with its heading
+`indexer/data/evaluation/facets_labelled_items.json` (the default): each with its heading
 `line` and `title`, and the `countries` (iso3 and role), `programmes`,
 `themes` and `regions` a person assigned. The SOURCEs (default: the bundled
 corpus) are parsed and tagged as by `newsearch build`, and each labelled
@@ -38,7 +38,7 @@ from indexer.facets.vocabulary import Vocabularies
 from indexer.ingest.sources import load_items
 from indexer.model import NewsItem, ParseError, normalise_title
 
-DEFAULT_LABELLED = Path(__file__).resolve().parent.parent / "tests" / "data" / "facets_labelled_items.json"
+DEFAULT_LABELLED = Path(__file__).resolve().parent / "data" / "evaluation" / "facets_labelled_items.json"
 
 COUNTRIES, PRIMARY_COUNTRIES, PROGRAMMES, THEMES, REGIONS = (
     "countries",

@@ -24,7 +24,7 @@ from indexer.pipeline import tagged_items
 from indexer.search.engine import Catalog, SearchIndex, search
 from indexer.search.request import SearchRequest
 
-DEFAULT_JUDGED = Path(__file__).resolve().parent.parent / "tests" / "data" / "judged_queries.json"
+DEFAULT_JUDGED = Path(__file__).resolve().parent / "data" / "evaluation" / "judged_queries.json"
 K = 10
 
 

@@ -42,9 +42,14 @@ def test_build_update_and_search(tmp_path, capsys):
     assert "added 0, changed 0, removed 0, unchanged 37" in capsys.readouterr().out
     assert main(["search", "wildlife", "--index", index, "--json"]) == 0
     result = json.loads(capsys.readouterr().out)
-    assert result["total"] > 0
-    assert main(["search", "trafficking", "--index", index, "--country", "Iraq"]) == 0
-    assert "items" in capsys.readouterr().out
+    assert result["total"] == 6
+    assert main(["search", "trafficking", "--index", index, "--country", "Iraq", "--organisation", "UNICEF"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == "1 items (page 1 of 1)"
+    assert out[1] == (
+        "  2019-04-11  ICAT Policy Exchange with the EU Anti-Trafficking Coordinator  "
+        "[2019-04-11-icat-policy-exchange-with-the-eu-anti-trafficking-451327]"
+    )
 
 
 def test_a_broken_source_leaves_the_index_untouched(tmp_path, capsys):

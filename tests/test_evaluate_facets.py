@@ -1,10 +1,10 @@
 import datetime as dt
 import json
-from pathlib import Path
 
 import pytest
 
 from indexer.evaluate_facets import (
+    DEFAULT_LABELLED,
     PROGRAMMES,
     TARGETS,
     Comparison,
@@ -18,10 +18,10 @@ from indexer.facets import extract_facets
 from indexer.ingest.sources import load_items
 from indexer.model import Country, FacetValue, NewsItem
 
-LABELLED = Path(__file__).parent / "data" / "facets_labelled_items.json"
+LABELLED = DEFAULT_LABELLED
 # Items labelled before the extraction was run on them, to measure it on
 # items it was not tuned on.
-HOLDOUT = Path(__file__).parent / "data" / "facets_holdout_items.json"
+HOLDOUT = DEFAULT_LABELLED.with_name("facets_holdout_items.json")
 
 
 @pytest.mark.parametrize("path, count", [(LABELLED, 10), (HOLDOUT, 12)])

@@ -20,16 +20,20 @@ def facet(result, name):
 
 def test_wildlife_lists_the_wildlife_items_first(corpus_index):
     result = run(corpus_index, q="wildlife")
-    top = titles(result)[:3]
-    assert any("wildlife" in title.lower() for title in top)
-    assert result["total"] >= 3
+    assert result["total"] == 6
+    assert titles(result)[:3] == [
+        'EU - ICCWC discussions on EU-funded programme "law enforcement and combating wildlife and forest crime"',
+        "Belgium and UNODC sign two-million-euro funding agreement to strengthen fight against corruption and "
+        "wildlife crime in Africa",
+        "UNODC Briefing on Environmental Crime",
+    ]
     assert all("<mark>" in hit["snippet"] or "<mark>" in hit["title_html"] for hit in result["results"])
 
 
 def test_items_matching_all_words_come_before_items_matching_some(corpus_index):
     result = run(corpus_index, q="wildlife corruption", per_page=50)
     all_words = result["total_all_words"]
-    assert 0 < all_words < result["total"]
+    assert (all_words, result["total"]) == (2, 13)
     for hit in result["results"][:all_words]:
         text = (hit["title"] + " " + hit["snippet"]).lower()
         assert "wildlife" in text or "corruption" in text
@@ -37,8 +41,7 @@ def test_items_matching_all_words_come_before_items_matching_some(corpus_index):
 
 def test_nothing_matching_all_words_says_so(corpus_index):
     result = run(corpus_index, q="wildlife cybercrime")
-    assert result["total"] > 0
-    assert result["total_all_words"] == 0
+    assert (result["total_all_words"], result["total"]) == (0, 9)
     assert "all of the words" in result["notice"]
 
 
@@ -61,45 +64,53 @@ def test_sorts_by_date(corpus_index, sort, reverse):
 def test_phrase_is_stricter_than_words(corpus_index):
     phrase = run(corpus_index, q='"container control"')
     words = run(corpus_index, q="container control")
-    assert 0 < phrase["total"] <= words["total"]
+    assert (phrase["total"], words["total"]) == (4, 11)
 
 
+# Syntax that cannot be read is searched as plain words, never an error:
+# each query with the number of items it finds.
 @pytest.mark.parametrize(
-    "q",
+    "q, total",
     [
-        '"unbalanced',
-        "((( trafficking",
-        "trafficking )))",
-        "AND",
-        "OR OR",
-        "NOT",
-        "-",
-        "*",
-        "*ing",
-        "?rafficking",
-        "traf*",
-        "a" * 5000,
-        "title:",
-        "country:Atlantis",
-        "theme:",
-        "id:x",
-        "data:foo",
-        "[a TO",
-        "x~",
-        "%",
-        "\\",
-        "trafficking AND",
-        '""',
-        "year:>2019",
-        "<script>alert(1)</script>",
-        "' OR 1=1 --",
-        "GLO.ACT",
-        'title:"container"',
+        ("((( trafficking", 24),
+        ("trafficking )))", 24),
+        ("trafficking AND", 24),
+        ("traf*", 24),
+        ("AND", 37),
+        ("OR OR", 37),
+        ("NOT", 37),
+        ("-", 37),
+        ("*", 37),
+        ("*ing", 37),
+        ("?rafficking", 37),
+        ("a" * 5000, 0),
+        ("title:", 0),
+        ("country:Atlantis", 37),
+        ("id:x", 0),
+        ("data:foo", 4),
+        ("[a TO", 37),
+        ("x~", 37),
+        ("%", 37),
+        ("\\", 37),
+        ('""', 37),
+        ("year:>2019", 37),
+        ("' OR 1=1 --", 37),
+        ("GLO.ACT", 5),
+        ('title:"container"', 3),
     ],
 )
-def test_any_user_syntax_searches_safely(corpus_index, q):
-    result = search(corpus_index, SearchRequest(q=q))
-    assert result["total"] >= 0
+def test_any_user_syntax_searches_safely(corpus_index, q, total):
+    assert search(corpus_index, SearchRequest(q=q))["total"] == total
+
+
+@pytest.mark.parametrize("q", ['"unbalanced', "theme:"])
+def test_syntax_left_open_is_no_error(corpus_index, q):
+    assert isinstance(search(corpus_index, SearchRequest(q=q))["total"], int)
+
+
+def test_markup_in_a_query_is_never_markup_in_results(corpus_index):
+    result = search(corpus_index, SearchRequest(q="<script>alert(1)</script>"))
+    assert result["total"] == 2
     for hit in result["results"]:
         assert "<script" not in hit["snippet"] and "<script" not in hit["title_html"]
 
@@ -112,30 +123,34 @@ def test_leading_wildcards_are_refused_with_a_notice(corpus_index):
 def test_not_and_minus_exclude(corpus_index):
     base = run(corpus_index, q="trafficking", per_page=100)
     minus = run(corpus_index, q="trafficking -Belgium", per_page=100)
-    assert minus["total"] < base["total"]
+    assert (minus["total"], base["total"]) == (15, 24)
     assert run(corpus_index, q="trafficking NOT Belgium")["total"] == minus["total"]
 
 
 def test_field_prefixes(corpus_index):
     title_only = run(corpus_index, q="title:wildlife")
-    assert all("wildlife" in t.lower() for t in titles(title_only))
+    assert titles(title_only) == [
+        'EU - ICCWC discussions on EU-funded programme "law enforcement and combating wildlife and forest crime"',
+        "Belgium and UNODC sign two-million-euro funding agreement to strengthen fight against corruption and "
+        "wildlife crime in Africa",
+    ]
     by_country = run(corpus_index, q="country:Iraq", per_page=100)
-    assert by_country["total"] == run(corpus_index, country="IRQ")["total"] > 0
+    assert by_country["total"] == run(corpus_index, country="IRQ")["total"] == 4
 
 
 def test_acronyms_are_searchable_as_typed(corpus_index):
-    assert run(corpus_index, q="GLO.ACT")["total"] > 0
+    assert run(corpus_index, q="GLO.ACT")["total"] == 5
     ccp = run(corpus_index, q="CCP")
-    assert "Container Control" in titles(ccp)[0] or "CCP" in titles(ccp)[0]
+    assert titles(ccp)[0] == "UNODC presented the CCP at the Council's Customs Cooperation Working Party"
 
 
 def test_accent_folding(corpus_index):
-    assert run(corpus_index, q="Aimee")["total"] == run(corpus_index, q="Aimée")["total"] > 0
+    assert run(corpus_index, q="Aimee")["total"] == run(corpus_index, q="Aimée")["total"] == 2
 
 
 def test_british_and_american_spellings_match_alike(corpus_index):
-    assert run(corpus_index, q="organised")["total"] == run(corpus_index, q="organized")["total"] > 0
-    assert run(corpus_index, q="program")["total"] == run(corpus_index, q="programme")["total"] > 0
+    assert run(corpus_index, q="organised")["total"] == run(corpus_index, q="organized")["total"] == 17
+    assert run(corpus_index, q="program")["total"] == run(corpus_index, q="programme")["total"] == 21
 
 
 def test_facet_counts_are_disjunctive(corpus_index):
@@ -154,15 +169,15 @@ def test_filters_or_within_a_facet_and_across_facets(corpus_index):
     iraq = run(corpus_index, country="IRQ", per_page=100)["total"]
     belgium = run(corpus_index, country="BEL", per_page=100)["total"]
     both = run(corpus_index, country=["IRQ", "BEL"], per_page=100)["total"]
-    assert max(iraq, belgium) <= both <= iraq + belgium
-    with_theme = run(corpus_index, country=["IRQ", "BEL"], theme="human trafficking")["total"]
-    assert with_theme <= both
+    # Three items are about both countries.
+    assert (iraq, belgium, both) == (4, 23, 24)
+    assert run(corpus_index, country=["IRQ", "BEL"], theme="human trafficking")["total"] == 7
 
 
 def test_a_selected_value_appears_even_at_zero(corpus_index):
     result = run(corpus_index, q="wildlife", country="KAZ")
     rows = {row["value"]: row for row in result["facets"]["country"]}
-    assert rows["KAZ"]["selected"] and rows["KAZ"]["count"] >= 0
+    assert rows["KAZ"] == {"value": "KAZ", "label": "Kazakhstan", "count": 0, "selected": True}
     result = run(corpus_index, year="2031")
     assert result["total"] == 0
     assert {"value": "2031", "label": "2031", "count": 0, "selected": True} in result["facets"]["year"]
@@ -236,13 +251,13 @@ def test_did_you_mean(corpus_index, typo, corrected):
 def test_a_misspelling_that_finds_nothing_is_searched_as_corrected(corpus_index):
     result = run(corpus_index, q="Mechelin")
     assert result["suggestion"] == {"q": "Mechelen", "searched": True}
-    assert result["total"] > 0 and "Mechelen" in result["notice"]
+    assert result["total"] == 1 and "Mechelen" in result["notice"]
 
 
 def test_a_misspelling_is_searched_as_corrected_when_that_finds_more(corpus_index):
     result = run(corpus_index, q="trafficing women")
     assert result["suggestion"] == {"q": "trafficking women", "searched": True}
-    assert result["total_all_words"] >= 5
+    assert result["total_all_words"] == 8
 
 
 def test_known_words_get_no_suggestion(corpus_index):

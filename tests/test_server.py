@@ -33,7 +33,7 @@ def test_gunicorn_serves_search_and_health(server):
     status, health = get(f"{base}/healthz")
     assert status == 200 and health["status"] == "ok" and health["documents"] == 37
     status, result = get(f"{base}/api/search?q=wildlife")
-    assert status == 200 and result["total"] > 0
+    assert status == 200 and result["total"] == 6
     assert any("wildlife" in hit["title"].lower() for hit in result["results"])
     status, error = get(f"{base}/api/search?per_page=1000")
     assert status == 400 and error["error"]["param"] == "per_page"
