@@ -1,6 +1,5 @@
 import pytest
 
-from indexer.facets.organisations import find_organisations
 from indexer.facets.programmes import TYPES, _registry, find_programmes
 from indexer.facets.registry import BY_NAME
 from indexer.facets.sections import ItemText
@@ -64,16 +63,6 @@ def test_names_acronyms_and_spellings(text, expected):
 )
 def test_bodies_are_not_programmes(text):
     assert slugs(text) == []
-
-
-def test_organisations_are_listed_in_order():
-    text = ItemText("ICAT meets", ["Members of ICAT, the IOM and the World Customs Organization (WCO) met EUROPOL."])
-    assert find_organisations(text) == (
-        FacetValue("icat", "Inter-Agency Coordination Group against Trafficking in Persons (ICAT)"),
-        FacetValue("iom", "International Organization for Migration (IOM)"),
-        FacetValue("wco", "World Customs Organization (WCO)"),
-        FacetValue("europol", "EUROPOL"),
-    )
 
 
 def test_a_bare_parent_mention_is_the_named_variant():

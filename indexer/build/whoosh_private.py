@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import pickle
 from collections import defaultdict
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import whoosh
@@ -36,7 +36,15 @@ from indexer.build.analysis import TOKEN, TextAnalyzer, index_term
 # The Whoosh release (the `whoosh3` distribution) this module was tested with.
 TESTED_WHOOSH = (3, 54, 0)
 
-__all__ = ["NewIndexWriter", "Segment", "TextPositions", "check_whoosh_version", "position_gaps", "read_postings"]
+__all__ = [
+    "NewIndexWriter",
+    "Segment",
+    "TextPositions",
+    "check_whoosh_version",
+    "position_gaps",
+    "read_postings",
+    "segments_writer",
+]
 
 
 def check_whoosh_version(installed: tuple[int, ...] = whoosh.__version__) -> None:
@@ -51,6 +59,14 @@ def check_whoosh_version(installed: tuple[int, ...] = whoosh.__version__) -> Non
 
 
 check_whoosh_version()
+
+
+def segments_writer(index: Index) -> SegmentWriter:
+    """The writer that holds the index's lock and commits the segments of
+    `NewIndexWriter.for_segment` writers, with
+    `commit(mergetype=lambda *_: segments)`."""
+    return cast(SegmentWriter, index.writer())
+
 
 # (field name, term bytes, document number, weight, encoded value)
 Posting = tuple[str, bytes, int, float, bytes | None]
@@ -84,6 +100,12 @@ class NewIndexWriter(SegmentWriter):
         # SegmentWriter adds every posting to its `pool`.
         self.pool = self.terms  # type: ignore[assignment]
 
+    @classmethod
+    def for_segment(cls, index: Index) -> NewIndexWriter:
+        """A writer of one segment that another writer commits: it takes no
+        lock (that writer holds it)."""
+        return cls(index, _lk=False)
+
     def cancel(self, **kwargs: Any) -> None:
         """Close this writer's files. The folder of temporary files is
         shared by all the writers of an index; the one that commits or
@@ -95,8 +117,7 @@ class NewIndexWriter(SegmentWriter):
 
     def write_segment(self) -> Segment:
         """Write the documents added so far as a segment, without committing
-        it: for a writer made with `_lk=False` whose segment another writer
-        commits."""
+        it: for a writer made with `for_segment`."""
         segment = self._finalize_segment()
         self.is_closed = True
         return segment

@@ -24,12 +24,11 @@ import os
 import threading
 import traceback
 from collections.abc import Callable, Sequence
-from typing import TypeVar, cast
+from typing import TypeVar
 
 from whoosh.index import Index
-from whoosh.writing import SegmentWriter
 
-from indexer.build.whoosh_private import NewIndexWriter, Segment
+from indexer.build.whoosh_private import NewIndexWriter, Segment, segments_writer
 
 # What is written: any value `to_document` turns into a Whoosh document.
 Record = TypeVar("Record")
@@ -55,7 +54,7 @@ def write_new_index(
     processes = max(1, min(processes, len(records) // MIN_DOCUMENTS_PER_PROCESS))
     # Whoosh's lock is held by the writer that commits; the others write
     # only their own segment's files.
-    committer = cast(SegmentWriter, index.writer())
+    committer = segments_writer(index)
     try:
         segments = _write_segments(index, records, to_document, processes, progress)
         committer.commit(mergetype=lambda _writer, _existing: segments)
@@ -114,7 +113,7 @@ def _write_segment(
     report: Callable[[int], None] | None = None,
 ) -> Segment | None:
     """Write the segment of `records`, uncommitted; None if there are none."""
-    writer = NewIndexWriter(index, _lk=False)
+    writer = NewIndexWriter.for_segment(index)
     try:
         for done, record in enumerate(records, 1):
             writer.add_document(**to_document(record))
