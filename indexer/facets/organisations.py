@@ -11,8 +11,8 @@ import dataclasses
 import functools
 
 from indexer.facets.sections import ItemText
-from indexer.facets.text import PhraseMatcher, acronym_phrases, fold, name_phrases
-from indexer.facets.vocabulary import Vocabularies, VocabularyError
+from indexer.facets.text import PhraseMatcher, fold, named_entries
+from indexer.facets.vocabulary import Vocabularies
 from indexer.model import FacetValue
 
 
@@ -41,16 +41,6 @@ def organisation_name(vocabularies: Vocabularies, slug: str) -> str | None:
 
 @functools.lru_cache(maxsize=4)
 def _organisations(vocabularies: Vocabularies) -> _Organisations:
-    names: dict[str, str] = {}
-    phrases = []
-    slugs_by_name: dict[str, str] = {}
-    for slug, entry in vocabularies.toml("organisations.toml").items():
-        names[slug] = entry["name"]
-        own = name_phrases([entry["name"], *entry.get("aliases", ())], slug)
-        own += [p for acronym in entry.get("acronyms", ()) for p in acronym_phrases(acronym, slug)]
-        phrases += own
-        for name in [slug, *(phrase.text for phrase in own)]:
-            known = slugs_by_name.setdefault(fold(name), slug)
-            if known != slug:
-                raise VocabularyError(f"organisations.toml: {name!r} names both {known} and {slug}")
+    names = {slug: entry["name"] for slug, entry in vocabularies.toml("organisations.toml").items()}
+    phrases, slugs_by_name = named_entries(vocabularies, "organisations.toml")
     return _Organisations(names, PhraseMatcher(phrases), slugs_by_name)

@@ -12,7 +12,7 @@ import functools
 import re
 
 from indexer.facets.sections import SECTIONS, ItemText
-from indexer.facets.text import Found, PhraseMatcher, acronym_phrases, fold, name_phrases
+from indexer.facets.text import Found, PhraseMatcher, fold, named_entries
 from indexer.facets.themes import theme_labels
 from indexer.facets.vocabulary import Vocabularies, VocabularyError
 from indexer.model import FacetValue
@@ -107,8 +107,6 @@ def _elliptic_mentions(text: str, found: list[Found], registry: _Registry) -> li
 @functools.lru_cache(maxsize=4)
 def _registry(vocabularies: Vocabularies) -> _Registry:
     programmes: dict[str, Programme] = {}
-    phrases = []
-    slugs_by_name: dict[str, str] = {}
     for slug, entry in vocabularies.toml("programmes.toml").items():
         programmes[slug] = Programme(
             slug=slug,
@@ -118,14 +116,7 @@ def _registry(vocabularies: Vocabularies) -> _Registry:
             variant_of=entry.get("variant_of"),
             part_of=entry.get("part_of"),
         )
-        own = name_phrases([entry["name"], *entry.get("aliases", ())], slug)
-        own += name_phrases(entry.get("exact_aliases", ()), slug, exact_case=True)
-        own += [p for acronym in entry.get("acronyms", ()) for p in acronym_phrases(acronym, slug)]
-        phrases += own
-        for name in [slug, *(phrase.text for phrase in own)]:
-            known = slugs_by_name.setdefault(fold(name), slug)
-            if known != slug:
-                raise VocabularyError(f"programmes.toml: {name!r} names both {known} and {slug}")
+    phrases, slugs_by_name = named_entries(vocabularies, "programmes.toml")
     _check_links(programmes, theme_labels(vocabularies))
     return _Registry(programmes, PhraseMatcher(phrases), slugs_by_name)
 

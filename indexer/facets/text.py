@@ -22,6 +22,8 @@ import re
 from collections.abc import Iterable
 from importlib import resources
 
+from indexer.facets.vocabulary import Vocabularies, VocabularyError
+
 _HYPHENS = "\\-\u2010\u2011\u2012\u2013\u2014"
 _APOSTROPHES = "'\u2019\u2018`"
 # Between two words of a phrase: spaces with at most one line break, or a
@@ -221,3 +223,21 @@ def acronym_phrases(acronym: str, key: str) -> list[Phrase]:
     exact_case = acronym.isalpha() and len(acronym) < 5
     forms = dict.fromkeys([acronym, re.sub(r"(?<=\w)\.(?=\w)", " ", acronym)])
     return [Phrase(form, key, exact_case) for form in forms]
+
+
+def named_entries(vocabularies: Vocabularies, file: str) -> tuple[list[Phrase], dict[str, str]]:
+    """The phrases of a vocabulary of named entries (a table per slug, with
+    `name`, `aliases`, `exact_aliases` and `acronyms`), and each folded
+    slug, name, alias or acronym -> its slug."""
+    phrases: list[Phrase] = []
+    slugs_by_name: dict[str, str] = {}
+    for slug, entry in vocabularies.toml(file).items():
+        own = name_phrases([entry["name"], *entry.get("aliases", ())], slug)
+        own += name_phrases(entry.get("exact_aliases", ()), slug, exact_case=True)
+        own += [p for acronym in entry.get("acronyms", ()) for p in acronym_phrases(acronym, slug)]
+        phrases += own
+        for name in [slug, *(phrase.text for phrase in own)]:
+            known = slugs_by_name.setdefault(fold(name), slug)
+            if known != slug:
+                raise VocabularyError(f"{file}: {name!r} names both {known} and {slug}")
+    return phrases, slugs_by_name
