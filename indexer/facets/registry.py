@@ -6,8 +6,10 @@ key in a result's `facets`), how an item's values are read, how what a
 user types is resolved to a value, how a value is labelled and ordered,
 and where its vocabulary comes from. The schema, request parsing, query
 parsing, facet counting, the OpenAPI document, the CLI, the templates and
-the feeds all read `FACETS`; adding a facet is adding an entry here, its
-vocabulary file and its extractor.
+the feeds all read `FACETS`. Adding a facet is an entry here, its
+vocabulary file, its extractor (called by `extract_facets`) with a field of
+`NewsItem` to hold what it finds, and, if queries can name its values, its
+boost in `indexer/search/ranking.py`.
 """
 
 from __future__ import annotations
