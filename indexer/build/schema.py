@@ -1,4 +1,4 @@
-"""The Whoosh schema, its analyzers, and the pure item -> document function.
+"""The Whoosh schema and the pure item -> document function.
 
 Everything the index stores or searches is declared here, so that a change
 to what is indexed is a change to this one module.

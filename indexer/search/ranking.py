@@ -136,8 +136,8 @@ def _lift_by_proximity(
     """Lift the leading results whose title or body has the query's words
     close together, keeping all-word matches above the others."""
     lifted = []
-    for rank, (docnum, score) in enumerate(top):
-        if rank < PROXIMITY_DEPTH:
+    for position, (docnum, score) in enumerate(top):
+        if position < PROXIMITY_DEPTH:
             item = index.stored_item(docnum)
             score += PROXIMITY_BONUS * max(
                 proximity(item["title"], terms) * TITLE_PROXIMITY_WEIGHT, proximity(item["body"], terms)
