@@ -94,6 +94,8 @@ def test_phrase_is_stricter_than_words(corpus_index):
         ("\\", 37),
         ('""', 37),
         ("year:>2019", 37),
+        ("year:201*", 37),
+        ("year:2031", 0),
         ("' OR 1=1 --", 37),
         ("GLO.ACT", 5),
         ('title:"container"', 3),

@@ -57,6 +57,8 @@ class Facet:
     by_value: bool = False
     # A CSV export lists values (codes) rather than labels.
     export_values: bool = False
+    # Values are written as people type them, so `name:201*` may match them.
+    values_typed: bool = False
 
     @property
     def primary_field(self) -> str | None:
@@ -185,6 +187,7 @@ FACETS: tuple[Facet, ...] = (
         label=lambda _, value: value,
         tags=lambda item: [],
         by_value=True,
+        values_typed=True,
     ),
 )
 

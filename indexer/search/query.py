@@ -183,7 +183,10 @@ def _make_safe(q: query.Query, vocabularies: Vocabularies, notices: list[str]) -
             return query.NullQuery  # a lone `*` means "everything": browse mode
         if isinstance(node, (query.Wildcard, query.Prefix, query.FuzzyTerm, query.Regex)):
             pattern = getattr(node, "text", "")
-            if field in BY_NAME or not pattern or pattern[0] in "*?" or len(pattern) < 2:
+            # A facet's values are codes and slugs, not what people type,
+            # unless the facet says its values are typed as they are (years).
+            facet_values = field in BY_NAME and not BY_NAME[field].values_typed
+            if facet_values or not pattern or pattern[0] in "*?" or len(pattern) < 2:
                 _note(notices, f"Wildcards need at least two letters before the `*`; `{pattern}` was ignored.")
                 return query.NullQuery
             return node
