@@ -26,8 +26,34 @@ def test_reindex_needs_a_bearer_token(admin_app):
     response = client.post("/api/admin/reindex")
     assert error(response) == (401, "unauthorized")
     assert response.headers["WWW-Authenticate"] == "Bearer"
-    assert error(client.post("/api/admin/reindex", headers={"Authorization": "Bearer nope"})) == (403, "forbidden")
+    wrong = client.post("/api/admin/reindex", headers={"Authorization": "Bearer nope"})
+    assert error(wrong) == (401, "unauthorized")
+    assert wrong.headers["WWW-Authenticate"] == 'Bearer error="invalid_token"'
     assert error(client.post("/api/admin/reindex", headers={"Authorization": "Basic s3cret"})) == (401, "unauthorized")
+
+
+def test_failed_tokens_have_a_strict_limit_that_never_locks_out_the_right_one(tmp_path, corpus_items):
+    IndexStore(tmp_path).build(corpus_items[:10])
+    # The general limit is on: the admin endpoint is not under it.
+    app = create_app(
+        {
+            "TESTING": True,
+            "INDEX_DIR": str(tmp_path),
+            "ADMIN_TOKEN": "s3cret",
+            "ADMIN_FAILURE_LIMIT": "5 per minute",
+            "RATELIMIT": "3 per minute",
+        }
+    )
+    client = app.test_client()
+    statuses = [
+        client.post("/api/admin/reindex", headers={"Authorization": f"Bearer guess{i}"}).status_code for i in range(260)
+    ]
+    assert statuses == [401] * 5 + [429] * 255
+    refused = client.post("/api/admin/reindex", headers={"Authorization": "Bearer guess"})
+    assert error(refused) == (429, "too_many_requests")
+    assert 1 <= int(refused.headers["Retry-After"]) <= 60
+    for _ in range(4):
+        assert client.post("/api/admin/reindex", headers={"Authorization": "Bearer s3cret"}).status_code == 200
 
 
 def test_reindex_applies_an_update_and_reports_the_counts(admin_app):

@@ -547,6 +547,34 @@ def test_atom_feed_with_a_control_character_is_xml(fuzz_client, q):
         ET.fromstring(response.data)
 
 
+# Lists of characters, not st.text: text's alphabet leaves out noncharacters.
+@settings(FUZZ, max_examples=150)
+@given(
+    q=st.lists(
+        st.sampled_from("\ufffe\uffff\ufdd0\x85\x0b\x00\U0010ffff") | st.characters(exclude_categories=("Cs",)),
+        max_size=40,
+    ).map("".join)
+)
+def test_any_code_point_in_a_query_gives_well_formed_feeds(fuzz_client, q):
+    """U+FFFE, U+FFFF, C0 and C1 controls and the rest: the feed and the
+    OpenSearch document are well-formed XML, or the query is refused."""
+    response = fuzz_client.get("/search.atom", query_string={"q": q})
+    assert response.status_code in (200, 400)
+    if response.status_code == 200:
+        ET.fromstring(response.data)
+    ET.fromstring(fuzz_client.get("/opensearch.xml").data)
+
+
+@pytest.mark.parametrize("raw", ["a%EF%BF%BE", "a%EF%BF%BF", "a%ED%A0%80b", "%C2%85", "%FF%FE", "%EF%B7%90"])
+def test_code_points_xml_cannot_carry_are_left_out_of_feeds(fuzz_client, raw):
+    response = fuzz_client.get(f"/search.atom?q={raw}")
+    assert response.status_code in (200, 400)
+    if response.status_code == 200:
+        feed = ET.fromstring(response.data)
+        assert "\ufffe" not in response.get_data(as_text=True)
+        assert feed.find("{http://www.w3.org/2005/Atom}title").text.startswith("EU–UNODC news")
+
+
 @pytest.mark.server
 def test_a_query_the_api_accepts_fits_through_gunicorn(gunicorn, validators):
     q = "🚢" * MAX_QUERY_LENGTH  # 500 characters: valid by the OpenAPI document

@@ -27,7 +27,7 @@ def create_app(config: dict | None = None) -> Flask:
     errors.init_app(app)
     filters.init_app(app)
     security.init_app(app)
-    limits.init_app(app, api.bp, admin.bp)
+    limits.init_app(app, api.bp)
     app.register_blueprint(pages.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(admin.bp)

@@ -17,6 +17,7 @@ from indexer.build.store import IndexStore
 from indexer.facets.vocabulary import VocabularyError
 from indexer.model import ParseError
 from indexer.pipeline import tagged_items, vocabularies_from
+from webapp import limits
 from webapp.errors import ApiError
 
 log = logging.getLogger(__name__)
@@ -42,14 +43,24 @@ def reindex() -> Response:
 
 
 def _authorise() -> None:
+    """A missing or wrong token is 401 (RFC 6750); past the failure limit,
+    429. The right token is never refused."""
     token = current_app.config["ADMIN_TOKEN"]
     if not token:
         raise ApiError(403, "admin endpoints are disabled; set NEWSEARCH_ADMIN_TOKEN to enable them")
     scheme, _, given = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and hmac.compare_digest(given.strip().encode(), token.encode()):
+        return
+    retry_after = limits.failed_attempt_retry_after()
+    if retry_after is not None:
+        raise ApiError(
+            429,
+            f"too many failed admin authentications; retry in {retry_after} s",
+            headers={"Retry-After": str(retry_after)},
+        )
     if scheme.lower() != "bearer" or not given:
         raise ApiError(401, "send the admin token as `Authorization: Bearer <token>`")
-    if not hmac.compare_digest(given.strip().encode(), token.encode()):
-        raise ApiError(403, "the admin token is not valid")
+    raise ApiError(401, "the admin token is not valid", headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
 
 
 @contextlib.contextmanager

@@ -18,6 +18,9 @@ DEFAULTS = {
     # (empty: the bundled ones). A running server always answers with the
     # vocabularies kept in the index version it serves.
     "VOCABULARIES": "",
+    # Failed admin authentications a client may make (the right token is
+    # never refused by this limit).
+    "ADMIN_FAILURE_LIMIT": "10 per minute",
     # flask-limiter limit for /api, and where it keeps its counters.
     "RATELIMIT_ENABLED": True,
     "RATELIMIT": "120 per minute",

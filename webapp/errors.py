@@ -43,18 +43,21 @@ ErrorResponse = tuple[Response | str, int, dict[str, str]]
 
 
 class ApiError(Exception):
-    def __init__(self, status: int, message: str, param: str | None = None) -> None:
+    def __init__(
+        self, status: int, message: str, param: str | None = None, headers: dict[str, str] | None = None
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
         self.param = param
+        self.headers = headers or {}
 
 
 def error_response(
     status: int, message: str, param: str | None = None, headers: dict[str, str] | None = None
 ) -> ErrorResponse:
     if status == 401:
-        headers = {**(headers or {}), "WWW-Authenticate": "Bearer"}
+        headers = {"WWW-Authenticate": "Bearer", **(headers or {})}
     if request.path.startswith("/api") or request.path in JSON_PATHS:
         body = {"error": {"status": status, "code": CODES.get(status, "error"), "message": message, "param": param}}
         return jsonify(body), status, headers or {}
@@ -68,7 +71,7 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(ApiError)
     def api_error(err: ApiError) -> ErrorResponse:
-        return error_response(err.status, err.message, err.param)
+        return error_response(err.status, err.message, err.param, err.headers)
 
     @app.errorhandler(IndexMissing)
     def index_missing(err: IndexMissing) -> ErrorResponse:

@@ -17,8 +17,8 @@ def _nullable(schema: dict) -> dict:
 def _error_responses(*statuses: int) -> dict:
     descriptions = {
         400: "A parameter cannot be used; `param` names it.",
-        401: "No bearer token was sent.",
-        403: "The token is wrong, or admin is disabled.",
+        401: "No bearer token was sent, or not the admin token.",
+        403: "Admin is disabled (no NEWSEARCH_ADMIN_TOKEN is set).",
         404: "No such item or path.",
         405: "Method not allowed.",
         409: "A reindex is already running.",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from typing import Any
 
 from flask import Blueprint, Response, abort, current_app, jsonify, render_template
@@ -15,6 +16,10 @@ from webapp.context import add_facet_links, current_index, query_params, search_
 from webapp.histogram import histogram_bars
 
 bp = Blueprint("pages", __name__)
+
+# What XML 1.0 allows is tab, line feed, carriage return and U+0020 to
+# U+10FFFF less the surrogates and U+FFFE/U+FFFF; anything else is removed.
+_NOT_XML = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
 @bp.get("/")
@@ -48,8 +53,7 @@ def item(item_id: str) -> str:
 @bp.get("/search.atom")
 def atom() -> Response:
     search_request, result = search_from_request(sort="newest", page=1, per_page=current_app.config["FEED_ENTRIES"])
-    body = render_template("search.atom.xml", req=search_request, result=result)
-    return Response(body, mimetype="application/atom+xml")
+    return _xml_document("search.atom.xml", "application/atom+xml", req=search_request, result=result)
 
 
 @bp.get("/search.csv")
@@ -82,8 +86,14 @@ def _csv_safe(text: str) -> str:
 
 @bp.get("/opensearch.xml")
 def opensearch() -> Response:
-    body = render_template("opensearch.xml")
-    return Response(body, mimetype="application/opensearchdescription+xml")
+    return _xml_document("opensearch.xml", "application/opensearchdescription+xml")
+
+
+def _xml_document(template: str, mimetype: str, **context: Any) -> Response:
+    """A rendered XML template without the characters XML 1.0 cannot carry
+    (noncharacters such as U+FFFE, lone surrogates, most controls), which a
+    query or a page may bring into the text: the document is always well-formed."""
+    return Response(_NOT_XML.sub("", render_template(template, **context)), mimetype=mimetype)
 
 
 @bp.get("/healthz")
