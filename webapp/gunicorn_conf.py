@@ -12,15 +12,21 @@ bind = f"{os.environ.get('NEWSEARCH_HOST', '0.0.0.0')}:{os.environ.get('PORT', '
 # Searching is CPU-bound pure Python: one process per core, plus one to
 # cover a worker blocked on disk.
 workers = int(os.environ.get("NEWSEARCH_WORKERS") or multiprocessing.cpu_count() + 1)
-worker_class = "sync"
+# Threaded workers: a connection holds a thread only while its request is
+# read and answered (idle keep-alive connections wait in the worker's
+# selector), and each worker has threads enough that slow or trickling
+# clients cannot take them all; searches still run one at a time per core.
+worker_class = "gthread"
+threads = int(os.environ.get("NEWSEARCH_THREADS") or 32)
 timeout = 30
 graceful_timeout = 20
 keepalive = 5
-# Requests are GET queries: a 500-character query of non-Latin script
-# percent-encodes to ~6,000 bytes, within the largest line gunicorn allows.
-limit_request_line = 8190
-limit_request_fields = 50
-limit_request_field_size = 8190
+# Generous limits, so that the app itself answers an over-long query or
+# too many headers with the API's error shape (`webapp/security.py` sets
+# the real limits); gunicorn caps an unlimited (0) request line at 1 MB.
+limit_request_line = 0
+limit_request_fields = 150
+limit_request_field_size = 16384
 accesslog = "-"
 errorlog = "-"
 # No query strings in the access log's default line would lose the search;
