@@ -17,6 +17,7 @@ import json
 import os
 import random
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -442,3 +443,47 @@ def test_the_rate_limit_answers_429_in_the_error_shape(tmp_path, corpus_items):
     error = json.loads(body)["error"]
     assert set(error) == {"status", "code", "message", "param"}
     assert (error["status"], error["code"]) == (429, "too_many_requests")
+
+
+def test_a_long_reindex_runs_in_the_background_without_a_worker_timeout(tmp_path, pages, corpus_index_dir):
+    """The admin reindex of a page of 4,000 items answers 202 at once, runs
+    past gunicorn's worker timeout (lowered to 5 s here) as a task, and
+    searches keep answering meanwhile."""
+    page = tmp_path / "large.txt"
+    page.write_text(generated_page(4000, seed=11), "utf-8")
+    index_dir = tmp_path / "index"
+    shutil.copytree(corpus_index_dir, index_dir, symlinks=True)
+    env = {
+        **NO_RATE_LIMIT,
+        "NEWSEARCH_ADMIN_TOKEN": "t0ken",
+        "NEWSEARCH_SOURCES": str(page),
+        "GUNICORN_CMD_ARGS": "--timeout 5",
+    }
+    auth = {"Authorization": "Bearer t0ken"}
+    with running_server(index_dir, tmp_path / "gunicorn.log", env=env) as base:
+        started = time.monotonic()
+        request = urllib.request.Request(f"{base}/api/admin/reindex", method="POST", headers=auth)
+        with urllib.request.urlopen(request, timeout=10) as response:
+            assert response.status == 202
+            task_url = response.headers["Location"]
+        assert time.monotonic() - started < 2.0
+        busy = urllib.request.Request(f"{base}/api/admin/reindex", method="POST", headers=auth)
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(busy, timeout=10)
+        with refused.value:
+            assert refused.value.code == 409 and refused.value.headers["Location"] == task_url
+        states = set()
+        deadline = time.monotonic() + 240
+        while time.monotonic() < deadline:
+            search_total(base, "q=wildlife")  # answers (200) from the old index, then the new one
+            with urllib.request.urlopen(urllib.request.Request(task_url, headers=auth), timeout=10) as response:
+                task = json.load(response)
+            states.add(task["state"])
+            if task["state"] in ("succeeded", "failed"):
+                break
+            time.sleep(0.5)
+        assert task["state"] == "succeeded", task
+        assert "running" in states
+        assert task["result"]["documents"] == 4000
+        assert get_json(f"{base}/healthz")[1]["documents"] == 4000
+    assert_no_tracebacks(tmp_path / "gunicorn.log")

@@ -1,45 +1,45 @@
-"""POST /api/admin/reindex: an update from the configured sources, for
-operators who cannot run `newsearch update` on the host."""
+"""Admin endpoints, for operators who cannot run `newsearch update` on the
+host: `POST /api/admin/reindex` queues an update from the configured
+sources as a task (202, `Location` of the task), and
+`GET /api/admin/tasks/<id>` says how it is going."""
 
 from __future__ import annotations
 
-import contextlib
-import dataclasses
-import fcntl
 import hmac
 import logging
-from collections.abc import Iterator
 from pathlib import Path
 
-from flask import Blueprint, Response, current_app, jsonify, request
+from flask import Blueprint, Response, current_app, jsonify, request, url_for
 
-from indexer.build.store import IndexStore
-from indexer.facets.vocabulary import VocabularyError
-from indexer.model import ParseError
-from indexer.pipeline import tagged_items, vocabularies_from
-from webapp import limits
+from webapp import limits, tasks
 from webapp.errors import ApiError
 
 log = logging.getLogger(__name__)
 bp = Blueprint("admin", __name__, url_prefix="/api/admin")
 
-REINDEX_LOCK = ".reindex.lock"
-
 
 @bp.post("/reindex")
-def reindex() -> Response:
+def reindex() -> tuple[Response, int, dict[str, str]]:
     _authorise()
     index_dir = Path(current_app.config["INDEX_DIR"])
     sources = [s.strip() for s in current_app.config["SOURCES"].split(",") if s.strip()]
-    with _only_one_reindex(index_dir):
-        try:
-            vocabularies = vocabularies_from(current_app.config["VOCABULARIES"] or None)
-            items = tagged_items(sources, vocabularies=vocabularies)
-        except (ParseError, VocabularyError) as err:
-            raise ApiError(422, f"the sources could not be read, nothing was changed: {err}") from None
-        counts, manifest = IndexStore(index_dir).update(items, sources or ["bundled"], vocabularies)
-    log.info("admin reindex: %s -> %s", counts, manifest["version"])
-    return jsonify({**dataclasses.asdict(counts), "version": manifest["version"], "documents": manifest["documents"]})
+    try:
+        task = tasks.queue_reindex(index_dir, sources, current_app.config["VOCABULARIES"])
+    except tasks.TaskBusy as busy:
+        url = url_for("admin.task", task_id=busy.task.id, _external=True)
+        raise ApiError(409, f"a reindex is already {busy.task.state}: GET {url}", headers={"Location": url}) from None
+    log.info("admin reindex queued as task %s", task.id)
+    url = url_for("admin.task", task_id=task.id, _external=True)
+    return jsonify({**task.public(), "url": url}), 202, {"Location": url}
+
+
+@bp.get("/tasks/<task_id>")
+def task(task_id: str) -> Response:
+    _authorise()
+    found = tasks.read(Path(current_app.config["INDEX_DIR"]), task_id)
+    if found is None:
+        raise ApiError(404, f"no task has the id `{task_id[:40]}`", "task_id")
+    return jsonify({**found.public(), "url": url_for("admin.task", task_id=task_id, _external=True)})
 
 
 def _authorise() -> None:
@@ -61,19 +61,3 @@ def _authorise() -> None:
     if scheme.lower() != "bearer" or not given:
         raise ApiError(401, "send the admin token as `Authorization: Bearer <token>`")
     raise ApiError(401, "the admin token is not valid", headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
-
-
-@contextlib.contextmanager
-def _only_one_reindex(index_dir: Path) -> Iterator[None]:
-    """A second reindex while one runs is refused at once (409) rather than
-    queued: in any gunicorn worker, since the lock is a file lock."""
-    index_dir.mkdir(parents=True, exist_ok=True)
-    with open(index_dir / REINDEX_LOCK, "a+") as lock:
-        try:
-            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise ApiError(409, "a reindex is already running; try again when it has finished") from None
-        try:
-            yield
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)

@@ -21,7 +21,7 @@ def _error_responses(*statuses: int) -> dict:
         403: "Admin is disabled (no NEWSEARCH_ADMIN_TOKEN is set).",
         404: "No such item or path.",
         405: "Method not allowed.",
-        409: "A reindex is already running.",
+        409: "A reindex is already queued or running; Location is its task.",
         422: "The sources could not be read; nothing was changed.",
         413: "Request too large.",
         429: "Too many requests; retry later.",
@@ -243,6 +243,40 @@ def openapi_document(server_url: str) -> dict:
             "related": {"type": "array", "items": _ref("ItemSummary")},
         },
     }
+    task = {
+        "type": "object",
+        "required": ["id", "kind", "state", "enqueued_at", "started_at", "finished_at", "result", "error", "url"],
+        "properties": {
+            "id": {"type": "string"},
+            "kind": {"enum": ["reindex"]},
+            "state": {"enum": ["queued", "running", "succeeded", "failed"]},
+            "enqueued_at": {"type": "string", "format": "date-time"},
+            "started_at": _nullable({"type": "string", "format": "date-time"}),
+            "finished_at": _nullable({"type": "string", "format": "date-time"}),
+            "result": _nullable(
+                {
+                    "type": "object",
+                    "description": "What the update changed.",
+                    "properties": {
+                        key: {"type": "integer"} for key in ("added", "changed", "removed", "unchanged", "documents")
+                    }
+                    | {"version": {"type": "string"}},
+                }
+            ),
+            "error": _nullable(
+                {
+                    "type": "object",
+                    "description": "Why it failed; a broken page is named with its line.",
+                    "properties": {
+                        "message": {"type": "string"},
+                        "page": _nullable({"type": "string"}),
+                        "line": _nullable({"type": "integer"}),
+                    },
+                }
+            ),
+            "url": {"type": "string"},
+        },
+    }
     error = {
         "type": "object",
         "required": ["error"],
@@ -360,24 +394,30 @@ def openapi_document(server_url: str) -> dict:
             "/api/admin/reindex": {
                 "post": {
                     "operationId": "reindex",
-                    "summary": "Update the index from the configured sources (NEWSEARCH_SOURCES)",
-                    "description": "Disabled unless NEWSEARCH_ADMIN_TOKEN is set. One at a time.",
+                    "summary": "Queue an update of the index from the configured sources (NEWSEARCH_SOURCES)",
+                    "description": "Disabled unless NEWSEARCH_ADMIN_TOKEN is set. Runs as a task, one at a time; "
+                    "the answer's Location is the task's URL.",
                     "security": [{"bearer": []}],
                     "responses": {
-                        "200": json_ok(
-                            {
-                                "type": "object",
-                                "required": ["added", "changed", "removed", "unchanged", "version", "documents"],
-                                "properties": {
-                                    key: {"type": "integer"}
-                                    for key in ("added", "changed", "removed", "unchanged", "documents")
-                                }
-                                | {"version": {"type": "string"}},
-                            },
-                            "What the update changed.",
-                        ),
-                        **_error_responses(401, 403, 409, 422, 429),
+                        "202": json_ok(_ref("Task"), "The task, queued."),
+                        **_error_responses(401, 403, 409, 429),
                     },
+                }
+            },
+            "/api/admin/tasks/{task_id}": {
+                "get": {
+                    "operationId": "getTask",
+                    "summary": "How a task is going: its state, and what it did or why it failed",
+                    "security": [{"bearer": []}],
+                    "parameters": [
+                        {
+                            "name": "task_id",
+                            "in": "path",
+                            "required": True,
+                            "schema": {"type": "string", "maxLength": 40},
+                        }
+                    ],
+                    "responses": {"200": json_ok(_ref("Task"), "The task."), **_error_responses(401, 403, 404, 429)},
                 }
             },
         },
@@ -393,6 +433,7 @@ def openapi_document(server_url: str) -> dict:
                 "Item": item,
                 "ItemSummary": item_summary,
                 "Error": error,
+                "Task": task,
             },
         },
     }
