@@ -11,6 +11,7 @@ from indexer.build.analysis import TOKEN, index_term
 from indexer.build.schema import BODY, TITLE
 from indexer.build.store import IndexStore
 from indexer.search.engine import Catalog
+from indexer.search.matching import MAX_EXPANSIONS, MAX_PATTERNS, MAX_SLOP, MAX_WORDS, Cost
 from indexer.search.postings import POSITION_STRIDE, ArrayCache
 
 
@@ -62,7 +63,7 @@ def test_phrases_match_what_whoosh_matches(index, corpus_items):
     matched = 0
     for phrase in tried:
         expected = whoosh_mask(index, phrase) & index.facets.live
-        assert np.array_equal(index.matcher.matching(phrase), expected), phrase
+        assert np.array_equal(index.matcher.matching(phrase, Cost.starting_now(60)), expected), phrase
         matched += bool(expected.any())
     assert matched >= len(tried) // 2  # most phrases do occur
 
@@ -79,9 +80,77 @@ def test_positions_are_where_whoosh_reads_them(index):
         assert set(keys.tolist()) == expected and list(keys) == sorted(keys)
 
 
-def test_a_sloppy_phrase_is_left_to_whoosh(index):
-    sloppy = query.Phrase(BODY, ["drug", "traffick"], slop=3)
-    assert np.array_equal(index.matcher.matching(sloppy), whoosh_mask(index, sloppy) & index.facets.live)
+@pytest.mark.parametrize("slop", [2, 3, 5, MAX_SLOP])
+def test_sloppy_phrases_match_what_whoosh_matches(index, corpus_items, slop):
+    tried = [query.Phrase(p.fieldname, p.words, slop=slop) for p in phrases(corpus_items, seed=slop)]
+    for phrase in tried:
+        expected = whoosh_mask(index, phrase) & index.facets.live
+        assert np.array_equal(index.matcher.matching(phrase, Cost.starting_now(60)), expected), phrase
+
+
+def test_more_slop_is_searched_as_the_most_allowed(index):
+    cost = Cost.starting_now(60)
+    wide = index.matcher.matching(query.Phrase(BODY, ["drug", "traffick"], slop=50), cost)
+    capped = whoosh_mask(index, query.Phrase(BODY, ["drug", "traffick"], slop=MAX_SLOP)) & index.facets.live
+    assert np.array_equal(wide, capped)
+    assert cost.notices == [f"Words of a phrase may be at most {MAX_SLOP} apart; `~50` was searched as `~{MAX_SLOP}`."]
+
+
+@pytest.mark.parametrize(
+    "pattern",
+    [
+        query.Prefix(BODY, "traff"),
+        query.Prefix(TITLE, "eu"),
+        query.Prefix(BODY, "zzz"),
+        query.Wildcard(BODY, "tr?ff?ck*"),
+        query.Wildcard(BODY, "c?ntain*"),
+        query.Wildcard(TITLE, "*"),
+    ],
+)
+def test_prefixes_and_wildcards_within_the_cap_match_what_whoosh_matches(index, pattern):
+    assert (
+        len(
+            index.matcher.expand(
+                pattern.fieldname, pattern.text, isinstance(pattern, query.Prefix), Cost.starting_now(60)
+            )
+        )
+        <= MAX_EXPANSIONS
+        or pattern.text == "*"
+    )
+    if pattern.text == "*":
+        return
+    cost = Cost.starting_now(60)
+    assert np.array_equal(index.matcher.matching(pattern, cost), whoosh_mask(index, pattern) & index.facets.live)
+    assert cost.notices == []
+
+
+def test_a_prefix_past_the_cap_keeps_its_most_frequent_terms_and_says_so(index):
+    cost = Cost.starting_now(60)
+    terms = index.matcher.expand(BODY, "co", True, cost)
+    everything = [t for t in index.matcher.field_terms(BODY) if t.startswith("co")]
+    assert len(everything) > MAX_EXPANSIONS and len(terms) == MAX_EXPANSIONS
+    reader = index.searcher.reader()
+    frequencies = sorted((reader.doc_frequency(BODY, t) for t in everything), reverse=True)
+    assert sorted((reader.doc_frequency(BODY, t) for t in terms), reverse=True) == frequencies[:MAX_EXPANSIONS]
+    assert cost.notices == [f"`co*` stands for many words; only its {MAX_EXPANSIONS} most frequent were searched."]
+    found = index.matcher.matching(query.Prefix(BODY, "co"), Cost.starting_now(60))
+    assert not (found & ~whoosh_mask(index, query.Prefix(BODY, "co"))).any()
+
+
+def test_patterns_words_and_time_are_capped(index):
+    cost = Cost.starting_now(60)
+    patterns = [query.Prefix(BODY, prefix) for prefix in ("dr", "tr", "co", "pr", "in", "de")]
+    index.matcher.matching(query.Or(patterns), cost)
+    assert sum(cost.patterns.values()) == MAX_PATTERNS
+    assert f"Only {MAX_PATTERNS} wildcards are searched in one query; `in` was left out." in cost.notices
+    cost = Cost.starting_now(60)
+    words = [query.Term(BODY, f"word{i}") for i in range(MAX_WORDS + 10)]
+    index.matcher.matching(query.Or(words), cost)
+    assert len(cost.words) == MAX_WORDS
+    assert cost.notices == [f"The query has more than {MAX_WORDS} words; only the first {MAX_WORDS} were searched."]
+    late = Cost.starting_now(-1)
+    assert not index.matcher.matching(query.Term(BODY, "drug"), late).any()
+    assert late.partial and late.notices == ["The search took too long and stopped early; results may be missing."]
 
 
 def test_the_postings_cache_keeps_the_recently_used_within_its_bytes():

@@ -27,7 +27,7 @@ def search_from_request(**overrides) -> tuple[SearchRequest, dict]:
     `overrides` replace request fields (a feed is always newest first)."""
     index = current_index()
     search_request = dataclasses.replace(parse_search_request(request_args(), index.vocabularies), **overrides)
-    result = search(index, search_request)
+    result = search(index, search_request, deadline=float(current_app.config["SEARCH_DEADLINE"]))
     decorate(result, search_request)
     return search_request, result
 

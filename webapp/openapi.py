@@ -187,6 +187,10 @@ def openapi_document(server_url: str) -> dict:
                 }
             ),
             "notice": _nullable({"type": "string"}),
+            "partial": {
+                "type": "boolean",
+                "description": "True when the search ran out of time and answered with what it had found.",
+            },
             "links": {
                 "type": "object",
                 "required": ["self", "next", "prev", "html", "atom", "csv"],

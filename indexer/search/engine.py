@@ -24,7 +24,7 @@ from indexer.facets.vocabulary import Vocabularies
 from indexer.search import ranking
 from indexer.search.facetcounts import FacetIndex, read_facet_index
 from indexer.search.highlight import highlight_title, snippet
-from indexer.search.matching import Matcher
+from indexer.search.matching import DEFAULT_DEADLINE, Cost, Matcher
 from indexer.search.postings import Postings
 from indexer.search.query import ParsedQuery, parse_user_query, plain_words
 from indexer.search.request import SearchRequest
@@ -125,15 +125,21 @@ class Catalog:
             return self._open[version]
 
 
-def search(index: SearchIndex, request: SearchRequest) -> dict:
+def search(index: SearchIndex, request: SearchRequest, deadline: float = DEFAULT_DEADLINE) -> dict:
+    """Search one index version; matching stops reading postings after
+    `deadline` seconds, and the answer is then marked `partial`."""
     started = time.perf_counter()
+    cost = Cost.starting_now(deadline)
     parsed = parse_user_query(request.q, index.vocabularies) if request.q.strip() else None
-    result = _run(index, request, parsed)
+    result = _run(index, request, parsed, cost)
     suggestion = suggest(index, request.q) if parsed and not parsed.is_empty else None
-    if suggestion:
+    # A correction is searched only when the query was cheap: a costly one
+    # (wildcards, or one that hit a cap or the deadline) never runs twice.
+    retry = suggestion and not cost.patterns and not cost.notices
+    if suggestion and retry:
         # A word found in no item is most likely misspelled: when the
         # corrected query finds more, show its results straight away.
-        corrected = _run(index, request, parse_user_query(suggestion, index.vocabularies))
+        corrected = _run(index, request, parse_user_query(suggestion, index.vocabularies), cost)
         if (corrected["total_all_words"], corrected["total"]) > (result["total_all_words"], result["total"]):
             corrected["notice"] = " ".join(
                 filter(None, [f"Showing results for “{suggestion}” instead of “{request.q}”.", corrected["notice"]])
@@ -142,13 +148,16 @@ def search(index: SearchIndex, request: SearchRequest) -> dict:
             result = corrected
         else:
             result["suggestion"] = {"q": suggestion, "searched": False}
+    elif suggestion:
+        result["suggestion"] = {"q": suggestion, "searched": False}
+    result["partial"] = cost.partial
     result["query"] = request.echo()
     result["index_version"] = index.version
     result["took_ms"] = round((time.perf_counter() - started) * 1000, 2)
     return result
 
 
-def _run(index: SearchIndex, request: SearchRequest, parsed: ParsedQuery | None) -> dict:
+def _run(index: SearchIndex, request: SearchRequest, parsed: ParsedQuery | None, cost: Cost) -> dict:
     fi = index.facets
     notices = list(parsed.notices) if parsed else []
 
@@ -156,8 +165,9 @@ def _run(index: SearchIndex, request: SearchRequest, parsed: ParsedQuery | None)
         text_mask = fi.live.copy()
         strict_mask = text_mask
     else:
-        text_mask = index.matcher.matching(parsed.loose)
-        strict_mask = index.matcher.matching(parsed.strict) & text_mask
+        text_mask = index.matcher.matching(parsed.loose, cost)
+        strict_mask = index.matcher.matching(parsed.strict, cost) & text_mask
+        notices += cost.notices
 
     filter_masks = {
         name: fi.facets[name].documents_with_any(values, fi.size) for name, values in request.filters.items() if values
@@ -181,7 +191,7 @@ def _run(index: SearchIndex, request: SearchRequest, parsed: ParsedQuery | None)
 
     hits: list[tuple[int, float | None]]
     if sort == "relevance" and parsed is not None:
-        hits = list(ranking.rank(index, parsed, matching, strict_mask, first + request.per_page)[first:])
+        hits = list(ranking.rank(index, parsed, matching, strict_mask, first + request.per_page, cost)[first:])
     else:
         ordered = fi.order_by_date(np.flatnonzero(matching), newest_first=(sort == "newest"))
         hits = [(int(d), None) for d in ordered[first : first + request.per_page]]

@@ -30,14 +30,14 @@ POSITION_STRIDE = 1 << 32
 
 class ArrayCache:
     """Arrays read once per index version, the least recently used dropped
-    past `limit` bytes. Reading is under the lock too: the searcher it reads
+    past `limit` bytes. Reading is under `lock` too: the searcher it reads
     through is shared by the threads of a worker."""
 
-    def __init__(self, limit: int):
+    def __init__(self, limit: int, lock: threading.Lock | None = None):
         self.limit = limit
         self.bytes = 0
         self._values: collections.OrderedDict = collections.OrderedDict()
-        self._lock = threading.Lock()
+        self._lock = lock or threading.Lock()
 
     def get(self, key, read):
         with self._lock:
@@ -63,8 +63,11 @@ class Postings:
     def __init__(self, searcher: Searcher, size: int):
         self.size = size
         self._searcher = searcher
-        self._frequencies = ArrayCache(CACHED_POSTINGS_BYTES)
-        self._positions = ArrayCache(CACHED_POSITIONS_BYTES)
+        # Whoosh's readers are not safe to share between threads: everything
+        # read through this searcher, here and in the matcher, holds this lock.
+        self.reading = threading.Lock()
+        self._frequencies = ArrayCache(CACHED_POSTINGS_BYTES, self.reading)
+        self._positions = ArrayCache(CACHED_POSITIONS_BYTES, self.reading)
 
     def get(self, field: str, text: str) -> tuple[np.ndarray, np.ndarray]:
         """The documents containing a term, and its frequency in each."""

@@ -22,6 +22,7 @@ from indexer.search.postings import Postings
 
 if TYPE_CHECKING:
     from indexer.search.engine import SearchIndex
+    from indexer.search.matching import Cost
     from indexer.search.query import ParsedQuery
 
 # BM25F: term frequency saturation, and how much each field's length
@@ -113,13 +114,15 @@ def scoring_terms(q: query.Query) -> list[tuple[str, str, float]]:
 
 
 def rank(
-    index: SearchIndex, parsed: ParsedQuery, matching: np.ndarray, strict_mask: np.ndarray, limit: int
+    index: SearchIndex, parsed: ParsedQuery, matching: np.ndarray, strict_mask: np.ndarray, limit: int, cost: Cost
 ) -> list[tuple[int, float]]:
     """Items matching every word first, then items matching some; each group
     ranked by BM25F plus the boosts for a facet value the query names, and
-    the top of it re-ranked for the query's words standing close together."""
+    the top of it re-ranked for the query's words standing close together.
+    Only the words the search's `cost` admitted are scored."""
     candidates = np.flatnonzero(matching)
-    scores = index.bm25.scores(scoring_terms(parsed.loose))[candidates]
+    terms = [term for term in scoring_terms(parsed.loose) if term[1] in cost.words]
+    scores = index.bm25.scores(terms)[candidates]
     for boost in parsed.boosts:
         scores += FACET_BOOST_UNIT * boost.boost * index.postings.mask(boost.fieldname, boost.text)[candidates]
     all_words = strict_mask[candidates]
