@@ -55,3 +55,4 @@ evaluate: $(TEST_STAMP)
 bench: $(TEST_STAMP)
 	$(BIN)/python -m bench.search_bench
 	$(BIN)/python -m bench.http_bench
+	$(BIN)/python -m bench.hostile_bench

@@ -148,8 +148,11 @@ def test_patterns_words_and_time_are_capped(index):
     index.matcher.matching(query.Or(words), cost)
     assert len(cost.words) == MAX_WORDS
     assert cost.notices == [f"The query has more than {MAX_WORDS} words; only the first {MAX_WORDS} were searched."]
+    # Past the deadline, words are still searched; wildcards and phrases are not.
     late = Cost.starting_now(-1)
-    assert not index.matcher.matching(query.Term(BODY, "drug"), late).any()
+    assert index.matcher.matching(query.Term(BODY, "drug"), late).any() and not late.partial
+    assert not index.matcher.matching(query.Prefix(BODY, "dr"), late).any()
+    assert not index.matcher.matching(query.Phrase(BODY, ["drug", "traffick"]), late).any()
     assert late.partial and late.notices == ["The search took too long and stopped early; results may be missing."]
 
 

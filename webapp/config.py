@@ -6,8 +6,9 @@ DEFAULTS = {
     "INDEX_DIR": "index",
     # Largest request body accepted, in bytes; the API only takes GET queries.
     "MAX_CONTENT_LENGTH": 16 * 1024,
-    # Seconds a search may spend matching before it answers with what it has
-    # found, marked partial: well under gunicorn's 30 s worker timeout.
+    # Seconds a search may spend matching before it expands no more wildcards
+    # and matches no more phrases, answering partly: well under gunicorn's
+    # 30 s worker timeout.
     "SEARCH_DEADLINE": 0.8,
     # Rows in a CSV export of a search; the export says when it was cut.
     "CSV_MAX_ROWS": 1000,

@@ -126,11 +126,12 @@ class Catalog:
 
 
 def search(index: SearchIndex, request: SearchRequest, deadline: float = DEFAULT_DEADLINE) -> dict:
-    """Search one index version; matching stops reading postings after
-    `deadline` seconds, and the answer is then marked `partial`."""
+    """Search one index version. Past `deadline` seconds of matching, no more
+    wildcards are expanded nor phrases matched, and the answer is marked
+    `partial`."""
     started = time.perf_counter()
-    cost = Cost.starting_now(deadline)
     parsed = parse_user_query(request.q, index.vocabularies) if request.q.strip() else None
+    cost = Cost.starting_now(deadline)
     result = _run(index, request, parsed, cost)
     suggestion = suggest(index, request.q) if parsed and not parsed.is_empty else None
     # A correction is searched only when the query was cheap: a costly one

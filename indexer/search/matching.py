@@ -3,8 +3,9 @@
 Every part of a query has a bounded cost. Prefixes and `?` wildcards are
 expanded against the field's own terms (sorted once per index version),
 keeping the most frequent few; phrases, with or without slop, are array
-operations over cached positions; a query names only so many terms and
-patterns; and a search stops reading postings at its deadline. What a
+operations over cached positions; a query names only so many words and
+patterns; and past its deadline a search expands no more wildcards and
+matches no more phrases. What a
 cap or the deadline leaves out is said in the search's `Cost`, which the
 answer turns into a notice. Whoosh still parses the query, stores the
 postings and evaluates the rare nodes none of this covers, through
@@ -112,7 +113,9 @@ class Matcher:
         return np.zeros(len(self.live), dtype=bool)
 
     def _term(self, field: str, text: str, cost: Cost) -> np.ndarray:
-        if not cost.admits(text) or cost.expired():
+        # A word's postings are always read (MAX_WORDS bounds them); the
+        # deadline stops only the costlier wildcards and phrases.
+        if not cost.admits(text):
             return self._none()
         return self.postings.mask(field, text) & self.live
 
