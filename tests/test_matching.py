@@ -176,3 +176,20 @@ def test_the_postings_cache_keeps_the_recently_used_within_its_bytes():
     cache.get(("huge", 500), read)
     cache.get(("huge", 500), read)
     assert reads[-1] == "huge" and reads.count("huge") == 1
+
+
+def test_a_phrase_longer_than_the_word_cap_is_searched_as_the_words_that_fit(index, corpus_items):
+    words = terms_of(corpus_items[10].body)[: MAX_WORDS * 2]
+    assert len(set(words)) > MAX_WORDS
+    seen: set[str] = set()
+    fits = []  # the words up to the first that would be one distinct word too many
+    for word in words:
+        if word not in seen and len(seen) == MAX_WORDS:
+            break
+        seen.add(word)
+        fits.append(word)
+    cost = Cost.starting_now(60)
+    found = index.matcher.matching(query.Phrase(BODY, words), cost)
+    expected = whoosh_mask(index, query.Phrase(BODY, fits)) & index.facets.live
+    assert found.any() and np.array_equal(found, expected)
+    assert cost.notices == [f"The query has more than {MAX_WORDS} words; only the first {MAX_WORDS} were searched."]

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import bisect
 import dataclasses
+import itertools
 import re
 import time
 
@@ -29,7 +30,7 @@ from indexer.search.postings import POSITION_STRIDE, Postings
 # pattern stands for (its most frequent ones), distinct words, and slop.
 MAX_PATTERNS = 4
 MAX_EXPANSIONS = 24
-MAX_WORDS = 50
+MAX_WORDS = 32
 MAX_SLOP = 10
 # How far a pattern's range of terms is scanned for a wildcard's match.
 MAX_SCANNED_TERMS = 20_000
@@ -174,7 +175,9 @@ class Matcher:
         if slop > MAX_SLOP:
             cost.note(f"Words of a phrase may be at most {MAX_SLOP} apart; `~{slop}` was searched as `~{MAX_SLOP}`.")
             slop = MAX_SLOP
-        if not all([cost.admits(word) for word in words]) or cost.expired():
+        # Past the word cap, a phrase is searched as its words that fit.
+        words = list(itertools.takewhile(cost.admits, words))
+        if not words or cost.expired():
             return self._none()
         starts = self.postings.positions(field, words[0])
         for i, word in enumerate(words[1:], 1):
