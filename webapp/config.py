@@ -9,7 +9,7 @@ DEFAULTS = {
     # Seconds a search may spend matching before it expands no more wildcards
     # and matches no more phrases, answering partly: well under gunicorn's
     # 30 s worker timeout.
-    "SEARCH_DEADLINE": 0.8,
+    "SEARCH_DEADLINE": 0.5,
     # Rows in a CSV export of a search; the export says when it was cut.
     "CSV_MAX_ROWS": 1000,
     # Entries in an Atom feed of a search.

@@ -36,7 +36,7 @@ MAX_SLOP = 10
 MAX_SCANNED_TERMS = 20_000
 # A search's default time for matching, in seconds: well under gunicorn's
 # 30 s worker timeout, so a costly query is answered, partly, never killed.
-DEFAULT_DEADLINE = 0.8
+DEFAULT_DEADLINE = 0.5
 
 
 @dataclasses.dataclass
