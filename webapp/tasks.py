@@ -2,10 +2,10 @@
 of its own, and any worker can say how it is going.
 
 A task is a JSON file in the index directory's `.tasks/` folder, written
-atomically by whoever changes its state: the web worker that queued it, then
-the process that runs it (`python -m webapp.tasks TASK_FILE`). One task runs
-at a time across every worker: queuing happens under a file lock, and a
-task whose process has died is marked failed rather than left running.
+atomically, under a file lock, by whoever changes its state: the web worker
+that queued it, then the process that runs it (`python -m webapp.tasks
+TASK_FILE`). One task runs at a time across every worker, and a task whose
+process has died is marked failed rather than left running.
 """
 
 from __future__ import annotations
@@ -58,8 +58,9 @@ class Task:
 def queue_reindex(index_dir: Path, sources: list[str], vocabularies: str) -> Task:
     """Queue a reindex and start the process that runs it; TaskBusy if one
     is queued or running."""
-    folder = index_dir / TASKS_DIR
-    folder.mkdir(parents=True, exist_ok=True)
+    (index_dir / TASKS_DIR).mkdir(parents=True, exist_ok=True)
+    # The lock is held until the task is written with its process's id: the
+    # process waits for it before it reads the task.
     with _queue_lock(index_dir):
         tasks = _all(index_dir)
         for task in tasks:
@@ -72,10 +73,9 @@ def queue_reindex(index_dir: Path, sources: list[str], vocabularies: str) -> Tas
             id=uuid.uuid4().hex[:12],
             kind="reindex",
             state="queued",
-            params={"index_dir": str(index_dir), "sources": sources, "vocabularies": vocabularies},
+            params={"sources": sources, "vocabularies": vocabularies},
             enqueued_at=_now(),
         )
-        _write(index_dir, task)
         process = subprocess.Popen(
             [sys.executable, "-m", "webapp.tasks", str(_path(index_dir, task.id))],
             stdin=subprocess.DEVNULL,
@@ -108,10 +108,11 @@ def run(task_file: Path) -> int:
     from indexer.model import ParseError
     from indexer.pipeline import tagged_items, vocabularies_from
 
-    task = _load(task_file)
-    index_dir = Path(task.params["index_dir"])
-    task.state, task.started_at, task.pid = "running", _now(), os.getpid()
-    _write(index_dir, task)
+    index_dir = task_file.parent.parent
+    with _queue_lock(index_dir):
+        task = _load(task_file)
+        task.state, task.started_at = "running", _now()
+        _write(index_dir, task)
     try:
         vocabularies = vocabularies_from(task.params["vocabularies"] or None)
         items = tagged_items(task.params["sources"], vocabularies=vocabularies)
@@ -124,7 +125,8 @@ def run(task_file: Path) -> int:
         task.state = "succeeded"
         task.result = {**dataclasses.asdict(counts), "version": manifest["version"], "documents": manifest["documents"]}
     task.finished_at = _now()
-    _write(index_dir, task)
+    with _queue_lock(index_dir):
+        _write(index_dir, task)
     return 0 if task.state == "succeeded" else 1
 
 

@@ -50,7 +50,7 @@ class SearchIndex:
         self._labels: dict[str, list[str]] = {}
         self._stored_item = functools.lru_cache(maxsize=STORED_ITEMS_CACHED)(self._read_stored_item)
         # One searcher for what is read once per version, shared by threads
-        # (postings are read under the postings cache's lock).
+        # (everything read through it holds `postings.reading`).
         self._shared = index.searcher()
         reader = self._shared.reader()
         self.facets: FacetIndex = read_facet_index(reader)
@@ -134,12 +134,12 @@ def search(index: SearchIndex, request: SearchRequest, deadline: float = DEFAULT
     cost = Cost.starting_now(deadline)
     result = _run(index, request, parsed, cost)
     suggestion = suggest(index, request.q) if parsed and not parsed.is_empty else None
-    # A correction is searched only when the query was cheap: a costly one
-    # (wildcards, or one that hit a cap or the deadline) never runs twice.
-    retry = suggestion and not cost.patterns and not cost.notices
-    if suggestion and retry:
-        # A word found in no item is most likely misspelled: when the
-        # corrected query finds more, show its results straight away.
+    if suggestion:
+        result["suggestion"] = {"q": suggestion, "searched": False}
+    # A word found in no item is most likely misspelled: when the corrected
+    # query finds more, show its results straight away. Only for a cheap
+    # query: a costly one (wildcards, a cap or the deadline hit) never runs twice.
+    if suggestion and not cost.patterns and not cost.notices:
         corrected = _run(index, request, parse_user_query(suggestion, index.vocabularies), cost)
         if (corrected["total_all_words"], corrected["total"]) > (result["total_all_words"], result["total"]):
             corrected["notice"] = " ".join(
@@ -147,10 +147,6 @@ def search(index: SearchIndex, request: SearchRequest, deadline: float = DEFAULT
             )
             corrected["suggestion"] = {"q": suggestion, "searched": True}
             result = corrected
-        else:
-            result["suggestion"] = {"q": suggestion, "searched": False}
-    elif suggestion:
-        result["suggestion"] = {"q": suggestion, "searched": False}
     result["partial"] = cost.partial
     result["query"] = request.echo()
     result["index_version"] = index.version

@@ -43,7 +43,7 @@ DEFAULT_DEADLINE = 0.5
 class Cost:
     """What one search may spend, and what its caps left out."""
 
-    deadline: float  # time.monotonic() past which no more postings are read
+    deadline: float  # time.monotonic() past which no more wildcards or phrases are matched
     patterns: dict[str, bool] = dataclasses.field(default_factory=dict)  # pattern -> searched
     expansions: dict[tuple[str, str], list[str]] = dataclasses.field(default_factory=dict)
     words: set[str] = dataclasses.field(default_factory=set)
