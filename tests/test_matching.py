@@ -12,7 +12,7 @@ from indexer.build.schema import BODY, TITLE
 from indexer.build.store import IndexStore
 from indexer.search.engine import Catalog
 from indexer.search.matching import MAX_EXPANSIONS, MAX_PATTERNS, MAX_SLOP, MAX_WORDS, Cost
-from indexer.search.postings import POSITION_STRIDE, ArrayCache
+from indexer.search.postings import POSITION_STRIDE
 
 
 def terms_of(text: str) -> list[str]:
@@ -127,7 +127,7 @@ def test_prefixes_and_wildcards_within_the_cap_match_what_whoosh_matches(index, 
 def test_a_prefix_past_the_cap_keeps_its_most_frequent_terms_and_says_so(index):
     cost = Cost.starting_now(60)
     terms = index.matcher.expand(BODY, "co", True, cost)
-    everything = [t for t in index.matcher.field_terms(BODY) if t.startswith("co")]
+    everything = list(index.postings.starting_with(BODY, "co"))
     assert len(everything) > MAX_EXPANSIONS and len(terms) == MAX_EXPANSIONS
     reader = index.searcher.reader()
     frequencies = sorted((reader.doc_frequency(BODY, t) for t in everything), reverse=True)
@@ -154,28 +154,6 @@ def test_patterns_words_and_time_are_capped(index):
     assert not index.matcher.matching(query.Prefix(BODY, "dr"), late).any()
     assert not index.matcher.matching(query.Phrase(BODY, ["drug", "traffick"]), late).any()
     assert late.partial and late.notices == ["The search took too long and stopped early; results may be missing."]
-
-
-def test_the_postings_cache_keeps_the_recently_used_within_its_bytes():
-    reads = []
-
-    def read(name, size):
-        reads.append(name)
-        return np.zeros(size, dtype=np.int64)
-
-    cache = ArrayCache(limit=100 * 8)
-    cache.get(("a", 40), read)
-    cache.get(("b", 40), read)
-    cache.get(("a", 40), read)  # cached, and now the most recently used
-    cache.get(("c", 40), read)  # over the limit: b goes
-    assert cache.bytes <= 100 * 8
-    cache.get(("a", 40), read)
-    cache.get(("b", 40), read)
-    assert reads == ["a", "b", "c", "b"]
-    # One array larger than the limit is still cached, alone.
-    cache.get(("huge", 500), read)
-    cache.get(("huge", 500), read)
-    assert reads[-1] == "huge" and reads.count("huge") == 1
 
 
 def test_a_phrase_longer_than_the_word_cap_is_searched_as_the_words_that_fit(index, corpus_items):

@@ -11,6 +11,7 @@ from whoosh import formats
 
 from indexer.build import writer as writer_module
 from indexer.build.analysis import text_analyzer
+from indexer.build.flat import ARRAYS
 from indexer.build.schema import build_schema, item_to_document
 from indexer.build.store import IndexStore
 from indexer.build.whoosh_private import TESTED_WHOOSH, NewIndexWriter, TextPositions, check_whoosh_version
@@ -122,8 +123,9 @@ def test_several_processes_write_the_same_documents_in_the_same_order(
     assert contents(index) == whoosh_written
     assert done[-1] == (len(corpus_items), len(corpus_items))
     assert [count for count, _ in done] == sorted(count for count, _ in done)
-    # No temporary files are left beside the segments.
+    # No temporary files are left beside the segments and their flat postings.
     assert sorted(p.suffix for p in (tmp_path / "parallel").iterdir() if p.name != "MAIN_WRITELOCK") == [
+        *[".npy"] * 3 * len(ARRAYS),
         ".seg",
         ".seg",
         ".seg",

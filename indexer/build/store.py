@@ -4,7 +4,8 @@ Layout of the index directory::
 
     index/
       current -> v-20191210T120000Z-1234    symlink to the serving version
-      v-.../                                a complete Whoosh index, manifest.json,
+      v-.../                                a complete Whoosh index, the flat postings
+                                            of its segments (indexer.build.flat), manifest.json,
                                             words.json (for "did you mean") and
                                             vocabularies/ (the editors' data files
                                             the version was built with)
@@ -34,6 +35,7 @@ from pathlib import Path
 import whoosh
 import whoosh.index
 
+from indexer.build.flat import write_missing
 from indexer.build.schema import CONTENT_HASH, ID, build_schema, item_to_document
 from indexer.build.words import WORDS_FILE, write_words
 from indexer.build.writer import write_new_index
@@ -49,7 +51,7 @@ LOCK_FILE = ".write.lock"
 VERSION_PREFIX = "v-"
 # Bumped when the schema or the document function changes in a way that
 # needs a full rebuild; update refuses to patch an index of another format.
-FORMAT = 3  # 3: titles stored without a field boost (ranking weighs them)
+FORMAT = 4  # 4: flat postings beside each segment; 3: titles stored without a field boost
 # An update writes with Whoosh's own writer, which sorts postings in a
 # memory buffer and spills to disk past it: the buffer grows with the items
 # written (about 100 KB each) up to 2 GB. (Builds use indexer.build.writer.)
@@ -241,6 +243,11 @@ class IndexStore:
             writer.commit(optimize=False)
         except BaseException:
             writer.cancel()
+            shutil.rmtree(path, ignore_errors=True)
+            raise
+        try:
+            write_missing(index)
+        except BaseException:
             shutil.rmtree(path, ignore_errors=True)
             raise
         manifest = self._finish_version(version, index, sources, items, vocabularies)

@@ -14,7 +14,8 @@ the documents and the last one commits them all, in order, so document
 numbers follow the input as with one process. The segment files are
 Whoosh's own, written by its codec; `NewIndexWriter` (in `whoosh_private`)
 is the writer, and `tests/test_writer.py` checks that its segments hold
-exactly what `SegmentWriter` writes.
+exactly what `SegmentWriter` writes. Each segment's flat postings
+(`indexer.build.flat`) are written beside it from the same pool.
 """
 
 from __future__ import annotations
@@ -28,7 +29,8 @@ from typing import TypeVar
 
 from whoosh.index import Index
 
-from indexer.build.whoosh_private import NewIndexWriter, Segment, segments_writer
+from indexer.build.flat import FlatWriter
+from indexer.build.whoosh_private import NewIndexWriter, Segment, index_folder, index_schema, segments_writer
 
 # What is written: any value `to_document` turns into a Whoosh document.
 Record = TypeVar("Record")
@@ -112,14 +114,21 @@ def _write_segment(
     to_document: Callable[[Record], dict],
     report: Callable[[int], None] | None = None,
 ) -> Segment | None:
-    """Write the segment of `records`, uncommitted; None if there are none."""
-    writer = NewIndexWriter.for_segment(index)
+    """Write the segment of `records` with its flat postings, uncommitted;
+    None if there are none."""
+    flat = FlatWriter(index_schema(index))
+    writer = NewIndexWriter.for_segment(index, flat.add)
     try:
         for done, record in enumerate(records, 1):
             writer.add_document(**to_document(record))
             if report:
                 report(done)
-        return writer.write_segment() if records else None
+        if not records:
+            return None
+        segment = writer.write_segment()
+        # After Whoosh has assembled its compound file, which would take these in.
+        flat.write(index_folder(index), segment.segment_id())
+        return segment
     finally:
         if not writer.is_closed:
             writer.cancel()

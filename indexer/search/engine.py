@@ -50,12 +50,12 @@ class SearchIndex:
         self._labels: dict[str, list[str]] = {}
         self._stored_item = functools.lru_cache(maxsize=STORED_ITEMS_CACHED)(self._read_stored_item)
         # One searcher for what is read once per version, shared by threads
-        # (everything read through it holds `postings.reading`).
+        # (the matcher holds a lock for what it reads through it).
         self._shared = index.searcher()
         reader = self._shared.reader()
         self.facets: FacetIndex = read_facet_index(reader)
         self.speller = Speller.read(folder)
-        self.postings = Postings(self._shared, self.facets.size)
+        self.postings = Postings(index, self.facets.size)
         self.matcher = Matcher(self._shared, self.postings, self.facets.live)
         self.bm25 = ranking.BM25F(self._shared, self.postings)
 

@@ -1,9 +1,9 @@
-"""Which documents a parsed query matches, as a boolean array over cached postings.
+"""Which documents a parsed query matches, as a boolean array over the flat postings.
 
 Every part of a query has a bounded cost. Prefixes and `?` wildcards are
-expanded against the field's own terms (sorted once per index version),
+expanded against the field's own terms (a range of the sorted term keys),
 keeping the most frequent few; phrases, with or without slop, are array
-operations over cached positions; a query names only so many words and
+operations over term positions; a query names only so many words and
 patterns; and past its deadline a search expands no more wildcards and
 matches no more phrases. What a
 cap or the deadline leaves out is said in the search's `Cost`, which the
@@ -14,10 +14,10 @@ postings and evaluates the rare nodes none of this covers, through
 
 from __future__ import annotations
 
-import bisect
 import dataclasses
 import itertools
 import re
+import threading
 import time
 
 import numpy as np
@@ -82,7 +82,8 @@ class Matcher:
         self.searcher = searcher
         self.postings = postings
         self.live = live
-        self._terms: dict[str, list[str]] = {}
+        # Whoosh's readers are not safe to share between threads.
+        self._reading = threading.Lock()
 
     def matching(self, q: query.Query, cost: Cost) -> np.ndarray:
         if q is query.NullQuery:
@@ -106,7 +107,7 @@ class Matcher:
         if isinstance(q, query.Phrase) and q.words and self._has_positions(q.fieldname):
             return self._phrase(q.fieldname, q.words, q.slop, cost) & self.live
         mask = self._none()
-        with self.postings.reading:
+        with self._reading:
             mask[np.fromiter(self.searcher.docs_for_query(q), dtype=np.int64)] = True
         return mask & self.live
 
@@ -126,29 +127,16 @@ class Matcher:
     def _has_positions(self, field: str) -> bool:
         return field in self.searcher.schema and self.searcher.schema[field].format.supports("positions")
 
-    def field_terms(self, field: str) -> list[str]:
-        """A field's terms, sorted; read once per index version."""
-        with self.postings.reading:
-            if field not in self._terms:
-                terms = self.searcher.reader().field_terms(field)
-                self._terms[field] = sorted(t.decode("utf-8") if isinstance(t, bytes) else t for t in terms)
-            return self._terms[field]
-
     def expand(self, field: str, pattern: str, prefix: bool, cost: Cost) -> list[str]:
         """The terms a prefix or `*`/`?` pattern stands for, the most frequent
         MAX_EXPANSIONS of them."""
         literal = pattern if prefix else re.split(r"[*?]", pattern, maxsplit=1)[0]
-        terms = self.field_terms(field)
-        low = bisect.bisect_left(terms, literal)
-        high = bisect.bisect_left(terms, literal + "\U0010ffff")
-        candidates = terms[low:high]
+        frequency = self.postings.starting_with(field, literal, limit=None if prefix else MAX_SCANNED_TERMS)
+        candidates = list(frequency)
         if not prefix:
             regex = re.compile("".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern))
-            candidates = [t for t in candidates[:MAX_SCANNED_TERMS] if regex.fullmatch(t)]
+            candidates = [t for t in candidates if regex.fullmatch(t)]
         if len(candidates) > MAX_EXPANSIONS:
-            reader = self.searcher.reader()
-            with self.postings.reading:
-                frequency = {term: reader.doc_frequency(field, term) for term in candidates}
             candidates = sorted(candidates, key=lambda term: -frequency[term])[:MAX_EXPANSIONS]
             written = f"{pattern}*" if prefix else pattern
             cost.note(f"`{written}` stands for many words; only its {MAX_EXPANSIONS} most frequent were searched.")
