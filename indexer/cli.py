@@ -11,6 +11,7 @@ import json
 import logging
 import os
 import sys
+import time
 from collections.abc import Callable, Sequence
 
 from indexer.build.store import IndexBusy, IndexMissing, IndexStore
@@ -18,10 +19,12 @@ from indexer.build.writer import available_cpus
 from indexer.facets.registry import FACETS
 from indexer.facets.vocabulary import VocabularyError
 from indexer.model import ParseError
-from indexer.pipeline import default_index_dir, tagged_items, vocabularies_from
+from indexer.pipeline import PageCache, default_index_dir, tagged_items, vocabularies_from
 from indexer.search.request import InvalidRequest, parse_search_request
 
 EXIT_BAD_INPUT = 2
+
+log = logging.getLogger("indexer.build")
 
 
 # A function that adds one subcommand to the `newsearch` parser.
@@ -71,14 +74,14 @@ def _parser(extra_commands: Sequence[AddCommand] = ()) -> argparse.ArgumentParse
             help="how long to wait for another build or update (default 60)",
         )
         command.add_argument("-v", "--verbose", action="store_true")
+        command.add_argument(
+            "--processes",
+            type=int,
+            default=available_cpus(),
+            metavar="N",
+            help="parse pages and write the index in up to N processes (default: the available CPUs, %(default)s)",
+        )
         command.set_defaults(run=run)
-    commands.choices["build"].add_argument(
-        "--processes",
-        type=int,
-        default=available_cpus(),
-        metavar="N",
-        help="write the index in up to N processes (default: the available CPUs, %(default)s)",
-    )
 
     search = commands.add_parser("search", help="search the index")
     search.add_argument("query", nargs="?", default="")
@@ -147,28 +150,44 @@ def cmd_parse(args) -> int:
 
 def cmd_build(args) -> int:
     vocabularies = vocabularies_from(args.vocabularies)
-    items = tagged_items(args.sources, args.timeout, vocabularies)
-    manifest = _store(args).build(
+    store = _store(args)
+    progress = Progress()
+    items = _tagged(args, store, vocabularies, progress.stage("parsed"))
+    manifest = store.build(
         items,
         _source_names(args.sources),
-        progress=_progress_bar(),
+        progress=progress.stage("written"),
         processes=args.processes,
         vocabularies=vocabularies,
     )
-    print(f"built {manifest['version']}: {manifest['documents']} documents in {_store(args).root}")
+    print(f"built {manifest['version']}: {manifest['documents']} documents in {store.root}")
     return 0
 
 
 def cmd_update(args) -> int:
     vocabularies = vocabularies_from(args.vocabularies)
-    items = tagged_items(args.sources, args.timeout, vocabularies)
-    counts, manifest = _store(args).update(items, _source_names(args.sources), vocabularies)
+    store = _store(args)
+    items = _tagged(args, store, vocabularies, Progress().stage("parsed"))
+    counts, manifest = store.update(items, _source_names(args.sources), vocabularies)
     print(
         f"added {counts.added}, changed {counts.changed}, removed {counts.removed}, "
         f"unchanged {counts.unchanged}; serving {manifest['version']} "
         f"({manifest['documents']} documents)"
     )
     return 0
+
+
+def _tagged(args, store: IndexStore, vocabularies, progress) -> list:
+    """The items of the sources, parsed in parallel; pages unchanged since
+    the last build or update of this index are read from its page cache."""
+    return tagged_items(
+        args.sources,
+        args.timeout,
+        vocabularies,
+        processes=args.processes,
+        cache=PageCache(store.page_cache_folder),
+        progress=progress,
+    )
 
 
 def cmd_search(args) -> int:
@@ -205,20 +224,36 @@ def _source_names(sources: Sequence[str]) -> list[str]:
     return list(sources) or ["bundled:eu-unodc-news-2019.txt"]
 
 
-def _progress_bar():
-    if not sys.stderr.isatty():
-        return None
+class Progress:
+    """A build's progress, stage by stage (items parsed, items written): a
+    bar with the elapsed time and rate on a terminal, else a log line at
+    every tenth of a stage."""
 
-    def show(done: int, total: int) -> None:
-        if done % max(1, total // 100) and done != total:
-            return
-        width = 30
-        filled = width * done // max(total, 1)
-        end = "\n" if done == total else ""
-        sys.stderr.write(f"\rindexing [{'#' * filled}{'.' * (width - filled)}] {done}/{total}{end}")
-        sys.stderr.flush()
+    def __init__(self, stream=None):
+        self.stream = stream or sys.stderr
+        self.tty = self.stream.isatty()
 
-    return show
+    def stage(self, name: str):
+        started = time.monotonic()
+        shown = [0]
+
+        def show(done: int, total: int) -> None:
+            tick = (100 if self.tty else 10) * done // max(total, 1)
+            if tick == shown[0]:
+                return
+            shown[0] = tick
+            elapsed = time.monotonic() - started
+            line = f"{name} {done:,}/{total:,} items, {elapsed:.1f} s, {done / max(elapsed, 1e-3):,.0f} items/s"
+            if not self.tty:
+                log.info("%s", line)
+                return
+            width = 30
+            filled = width * done // max(total, 1)
+            end = "\n" if done == total else ""
+            self.stream.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {line}  {end}")
+            self.stream.flush()
+
+        return show
 
 
 if __name__ == "__main__":

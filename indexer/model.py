@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import hashlib
 import re
 import unicodedata
@@ -55,11 +56,12 @@ class NewsItem:
     regions: tuple[FacetValue, ...] = ()
     organisations: tuple[FacetValue, ...] = ()
 
-    @property
+    # Both computed once: an item is frozen (a changed copy is a new item).
+    @functools.cached_property
     def id(self) -> str:
         return item_id(self.date_start, self.title)
 
-    @property
+    @functools.cached_property
     def content_hash(self) -> str:
         text = "\x1f".join(
             [self.date_raw, self.title, self.body, self.source or "", self.image_credit or ""]
@@ -127,3 +129,6 @@ class ParseError(ValueError):
         self.message = message
         where = f"{page}:{line}" if line else page
         super().__init__(f"{where}: {message}")
+
+    def __reduce__(self):  # raised in a parsing process, re-raised in the build's
+        return type(self), (self.page, self.line, self.message)

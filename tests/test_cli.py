@@ -34,10 +34,13 @@ def test_parse_bad_input_exits_2_with_the_file_on_stderr(tmp_path, capsys):
     assert "bad.txt:1" in err
 
 
-def test_build_update_and_search(tmp_path, capsys):
+def test_build_update_and_search(tmp_path, capsys, caplog):
+    caplog.set_level("INFO")
     index = str(tmp_path / "index")
     assert main(["build", "--index", index]) == 0
     assert "37 documents" in capsys.readouterr().out
+    # Not on a terminal: the progress is told in plain log lines.
+    assert "parsed 37/37 items" in caplog.text and "written 37/37 items" in caplog.text
     assert main(["update", "--index", index]) == 0
     assert "added 0, changed 0, removed 0, unchanged 37" in capsys.readouterr().out
     assert main(["search", "wildlife", "--index", index, "--json"]) == 0

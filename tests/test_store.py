@@ -1,11 +1,12 @@
 import datetime as dt
+import json
 import multiprocessing
 import os
 import threading
 
 import pytest
 
-from indexer.build.store import CURRENT, IndexBusy, IndexMissing, IndexStore, UpdateCounts
+from indexer.build.store import CONTENT_HASHES, CURRENT, IndexBusy, IndexMissing, IndexStore, UpdateCounts
 from indexer.model import NewsItem
 from indexer.search.engine import Catalog
 
@@ -62,6 +63,19 @@ def test_update_with_nothing_changed_keeps_the_serving_version(tmp_path):
     counts, _ = store.update(ITEMS)
     assert counts == UpdateCounts(added=0, changed=0, removed=0, unchanged=3)
     assert store.current_version() == before
+
+
+def test_update_compares_with_the_hashes_kept_beside_a_version_or_its_stored_fields(tmp_path):
+    store = IndexStore(tmp_path)
+    store.build(ITEMS)
+    hashes = store.version_path(store.current_version()) / CONTENT_HASHES
+    assert json.loads(hashes.read_text("utf-8")) == stored(store)
+    hashes.unlink()  # as in a version written before they were kept
+    changed = make_item(2, "Container control award", body="A new body.")
+    counts, _ = store.update([ITEMS[0], changed, ITEMS[2]])
+    assert counts == UpdateCounts(added=0, changed=1, removed=0, unchanged=2)
+    hashes = store.version_path(store.current_version()) / CONTENT_HASHES
+    assert json.loads(hashes.read_text("utf-8")) == stored(store)
 
 
 def test_update_without_an_index_builds_one(tmp_path):

@@ -104,9 +104,10 @@ def read(index_dir: Path, task_id: str) -> Task | None:
 def run(task_file: Path) -> int:
     """Run a queued task: the body of the process `queue_reindex` starts."""
     from indexer.build.store import IndexStore
+    from indexer.build.writer import available_cpus
     from indexer.facets.vocabulary import VocabularyError
     from indexer.model import ParseError
-    from indexer.pipeline import tagged_items, vocabularies_from
+    from indexer.pipeline import PageCache, tagged_items, vocabularies_from
 
     index_dir = task_file.parent.parent
     with _queue_lock(index_dir):
@@ -115,8 +116,15 @@ def run(task_file: Path) -> int:
         _write(index_dir, task)
     try:
         vocabularies = vocabularies_from(task.params["vocabularies"] or None)
-        items = tagged_items(task.params["sources"], vocabularies=vocabularies)
-        counts, manifest = IndexStore(index_dir).update(items, task.params["sources"] or ["bundled"], vocabularies)
+        store = IndexStore(index_dir)
+        # One CPU is left to the workers answering searches meanwhile.
+        items = tagged_items(
+            task.params["sources"],
+            vocabularies=vocabularies,
+            processes=max(1, available_cpus() - 1),
+            cache=PageCache(store.page_cache_folder),
+        )
+        counts, manifest = store.update(items, task.params["sources"] or ["bundled"], vocabularies)
     except ParseError as err:
         task.state, task.error = "failed", {"message": str(err), "page": err.page, "line": err.line}
     except (VocabularyError, OSError, RuntimeError) as err:

@@ -6,9 +6,12 @@ Layout of the index directory::
       current -> v-20191210T120000Z-1234    symlink to the serving version
       v-.../                                a complete Whoosh index, the flat postings
                                             of its segments (indexer.build.flat), manifest.json,
+                                            content_hashes.json (what an update compares),
                                             words.json (for "did you mean") and
                                             vocabularies/ (the editors' data files
                                             the version was built with)
+      .pages/                               the tagged items of each page read by the
+                                            last build or update (indexer.pipeline.PageCache)
       .write.lock                           held by whoever builds or updates
 
 A build or an update never writes into the serving version: it writes a new
@@ -46,8 +49,11 @@ log = logging.getLogger(__name__)
 
 CURRENT = "current"
 MANIFEST = "manifest.json"
+# Each item id and its content hash, for an update to compare against.
+CONTENT_HASHES = "content_hashes.json"
 VOCABULARIES = "vocabularies"
 LOCK_FILE = ".write.lock"
+PAGE_CACHE = ".pages"
 VERSION_PREFIX = "v-"
 # Bumped when the schema or the document function changes in a way that
 # needs a full rebuild; update refuses to patch an index of another format.
@@ -94,6 +100,10 @@ class IndexStore:
     def __init__(self, root: str | os.PathLike, lock_timeout: float = 60.0):
         self.root = Path(root)
         self.lock_timeout = lock_timeout
+
+    @property
+    def page_cache_folder(self) -> Path:
+        return self.root / PAGE_CACHE
 
     # -- reading ---------------------------------------------------------
 
@@ -216,9 +226,7 @@ class IndexStore:
         self, current: str, items: Sequence[NewsItem], sources: Sequence[str], vocabularies: Vocabularies
     ) -> tuple[UpdateCounts, dict]:
         self._remove_abandoned_versions()
-        _, live = self.open(current)
-        with live.searcher() as searcher:
-            indexed = {fields[ID]: fields[CONTENT_HASH] for fields in searcher.all_stored_fields()}
+        indexed = self._content_hashes(current)
         wanted = {item.id: item for item in items}
         added = [item for key, item in wanted.items() if key not in indexed]
         changed = [item for key, item in wanted.items() if key in indexed and indexed[key] != item.content_hash]
@@ -254,6 +262,15 @@ class IndexStore:
         log.info("updated index %s -> %s: %s", current, version, counts)
         return counts, manifest
 
+    def _content_hashes(self, version: str) -> dict[str, str]:
+        """Each item id of a version and its content hash."""
+        try:
+            return json.loads((self.version_path(version) / CONTENT_HASHES).read_text("utf-8"))
+        except FileNotFoundError:  # a version written before these were kept apart
+            _, index = self.open(version)
+            with index.searcher() as searcher:
+                return {fields[ID]: fields[CONTENT_HASH] for fields in searcher.all_stored_fields()}
+
     def _new_version_dir(self) -> tuple[str, Path]:
         stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%fZ")
         version = f"{VERSION_PREFIX}{stamp}-{os.getpid()}"
@@ -271,6 +288,7 @@ class IndexStore:
     ) -> dict:
         path = self.version_path(version)
         write_words(items, path)
+        (path / CONTENT_HASHES).write_text(json.dumps({item.id: item.content_hash for item in items}), "utf-8")
         vocabularies.copy_to(path / VOCABULARIES)
         manifest = {
             "version": version,
@@ -316,7 +334,7 @@ def _link_tree(source: Path, target: Path) -> None:
     """Whoosh never rewrites a segment file once written, so an update can
     start from hard links to the serving version's files instead of copies."""
     for entry in source.iterdir():
-        if entry.name in (MANIFEST, WORDS_FILE, VOCABULARIES) or "LOCK" in entry.name.upper():
+        if entry.name in (MANIFEST, WORDS_FILE, VOCABULARIES, CONTENT_HASHES) or "LOCK" in entry.name.upper():
             continue
         os.link(entry, target / entry.name)
 

@@ -36,7 +36,7 @@ class PageReport:
 
 
 @dataclasses.dataclass(frozen=True)
-class _Fetched:
+class Fetched:
     data: bytes
     content_type: str | None  # e.g. "text/html" from an HTTP response
     charset: str | None
@@ -50,9 +50,13 @@ def bundled_corpus() -> Path:
 
 def load_items(sources: Sequence[str] = (), *, timeout: float = 10.0) -> list[NewsItem]:
     """Every item from every page, once, newest first. Raises ParseError."""
-    pages = [page for source in _sources_or_default(sources) for page in expand_source(source)]
-    items = [item for page in pages for item in _parse_page(page, timeout).items]
+    items = [item for page in pages_of(sources) for item in _parse_page(page, timeout).items]
     return sort_newest_first(merge_duplicates(items))
+
+
+def pages_of(sources: Sequence[str] = ()) -> list[str]:
+    """The pages `sources` stand for (default: the bundled corpus)."""
+    return [page for source in _sources_or_default(sources) for page in expand_source(source)]
 
 
 def check_sources(sources: Sequence[str] = (), *, timeout: float = 10.0) -> list[PageReport]:
@@ -121,7 +125,15 @@ def _sources_or_default(sources: Sequence[str]) -> Sequence[str]:
 
 
 def _parse_page(page: str, timeout: float) -> ParsedPage:
-    fetched = _fetch(page, timeout) if _is_url(page) else _read_file(page)
+    return parse_fetched(page, read_page(page, timeout))
+
+
+def read_page(page: str, timeout: float = 10.0) -> Fetched:
+    """A page's bytes, from its file or its URL."""
+    return _fetch(page, timeout) if _is_url(page) else _read_file(page)
+
+
+def parse_fetched(page: str, fetched: Fetched) -> ParsedPage:
     text = decode_page(fetched.data, page, fetched.charset)
     if _is_html(page, fetched.content_type, text):
         parsed = parse_html_page(text, page, base_url=fetched.base_url)
@@ -179,14 +191,14 @@ def _is_html(page: str, content_type: str | None, text: str) -> bool:
     return text.lstrip("\ufeff \t\r\n")[:20].lower().startswith(("<!doctype", "<html"))
 
 
-def _read_file(page: str) -> _Fetched:
+def _read_file(page: str) -> Fetched:
     try:
-        return _Fetched(Path(page).read_bytes(), None, None)
+        return Fetched(Path(page).read_bytes(), None, None)
     except OSError as err:
         raise ParseError(page, None, f"cannot read the file: {err.strerror or err}") from None
 
 
-def _fetch(url: str, timeout: float) -> _Fetched:
+def _fetch(url: str, timeout: float) -> Fetched:
     request = urllib.request.Request(url, headers={"User-Agent": _USER_AGENT})
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
@@ -201,7 +213,7 @@ def _fetch(url: str, timeout: float) -> _Fetched:
     except (http.client.HTTPException, OSError) as err:  # timeouts and dropped connections while reading
         raise ParseError(url, None, f"cannot fetch the page: {_describe(err, timeout)}") from None
     content_type = headers.get_content_type() if "content-type" in headers else None
-    return _Fetched(data, content_type, headers.get_content_charset(), final_url)
+    return Fetched(data, content_type, headers.get_content_charset(), final_url)
 
 
 def _describe(reason: object, timeout: float) -> str:
