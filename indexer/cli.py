@@ -152,14 +152,15 @@ def cmd_build(args) -> int:
     vocabularies = vocabularies_from(args.vocabularies)
     store = _store(args)
     progress = Progress()
-    items = _tagged(args, store, vocabularies, progress.stage("parsed"))
-    manifest = store.build(
-        items,
-        _source_names(args.sources),
-        progress=progress.stage("written"),
-        processes=args.processes,
-        vocabularies=vocabularies,
-    )
+    with store.write_lock():
+        items = _tagged(args, store, vocabularies, progress.stage("parsed"))
+        manifest = store.build(
+            items,
+            _source_names(args.sources),
+            progress=progress.stage("written"),
+            processes=args.processes,
+            vocabularies=vocabularies,
+        )
     print(f"built {manifest['version']}: {manifest['documents']} documents in {store.root}")
     return 0
 
@@ -167,8 +168,9 @@ def cmd_build(args) -> int:
 def cmd_update(args) -> int:
     vocabularies = vocabularies_from(args.vocabularies)
     store = _store(args)
-    items = _tagged(args, store, vocabularies, Progress().stage("parsed"))
-    counts, manifest = store.update(items, _source_names(args.sources), vocabularies)
+    with store.write_lock():
+        items = _tagged(args, store, vocabularies, Progress().stage("parsed"))
+        counts, manifest = store.update(items, _source_names(args.sources), vocabularies)
     print(
         f"added {counts.added}, changed {counts.changed}, removed {counts.removed}, "
         f"unchanged {counts.unchanged}; serving {manifest['version']} "
@@ -179,7 +181,8 @@ def cmd_update(args) -> int:
 
 def _tagged(args, store: IndexStore, vocabularies, progress) -> list:
     """The items of the sources, parsed in parallel; pages unchanged since
-    the last build or update of this index are read from its page cache."""
+    the last build or update of this index are read from its page cache
+    (under the write lock, which is held by whoever uses the cache)."""
     return tagged_items(
         args.sources,
         args.timeout,

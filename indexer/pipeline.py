@@ -94,7 +94,8 @@ def _merged(items: list[NewsItem], vocabularies: Vocabularies) -> list[NewsItem]
 
 class PageCache:
     """The tagged items of each page, by a key of the page's name and bytes,
-    the vocabularies and the parser's code, in a folder (beside the index)."""
+    the vocabularies and the parser's code, in a folder beside the index;
+    used under the index's write lock, by one writer at a time."""
 
     def __init__(self, folder: Path):
         self.folder = folder

@@ -117,14 +117,15 @@ def run(task_file: Path) -> int:
     try:
         vocabularies = vocabularies_from(task.params["vocabularies"] or None)
         store = IndexStore(index_dir)
-        # One CPU is left to the workers answering searches meanwhile.
-        items = tagged_items(
-            task.params["sources"],
-            vocabularies=vocabularies,
-            processes=max(1, available_cpus() - 1),
-            cache=PageCache(store.page_cache_folder),
-        )
-        counts, manifest = store.update(items, task.params["sources"] or ["bundled"], vocabularies)
+        with store.write_lock():  # which the page cache is used under
+            # One CPU is left to the workers answering searches meanwhile.
+            items = tagged_items(
+                task.params["sources"],
+                vocabularies=vocabularies,
+                processes=max(1, available_cpus() - 1),
+                cache=PageCache(store.page_cache_folder),
+            )
+            counts, manifest = store.update(items, task.params["sources"] or ["bundled"], vocabularies)
     except ParseError as err:
         task.state, task.error = "failed", {"message": str(err), "page": err.page, "line": err.line}
     except (VocabularyError, OSError, RuntimeError) as err:

@@ -40,6 +40,7 @@ import whoosh.index
 
 from indexer.build.flat import write_missing
 from indexer.build.schema import CONTENT_HASH, ID, build_schema, item_to_document
+from indexer.build.whoosh_private import SEGMENTS_COMPOUND
 from indexer.build.words import WORDS_FILE, write_words
 from indexer.build.writer import write_new_index
 from indexer.facets.vocabulary import Vocabularies
@@ -65,7 +66,7 @@ MIN_WRITER_MB, MAX_WRITER_MB = 128, 2048
 
 
 def writer_options(item_count: int) -> dict:
-    return {"limitmb": max(MIN_WRITER_MB, min(MAX_WRITER_MB, item_count // 10))}
+    return {"limitmb": max(MIN_WRITER_MB, min(MAX_WRITER_MB, item_count // 10)), "compound": SEGMENTS_COMPOUND}
 
 
 # Versions kept besides the serving one, so a reader that opened the
@@ -100,6 +101,7 @@ class IndexStore:
     def __init__(self, root: str | os.PathLike, lock_timeout: float = 60.0):
         self.root = Path(root)
         self.lock_timeout = lock_timeout
+        self._locked = False
 
     @property
     def page_cache_folder(self) -> Path:
@@ -146,7 +148,12 @@ class IndexStore:
 
     @contextlib.contextmanager
     def write_lock(self) -> Iterator[None]:
-        """One writer at a time; a second one waits up to `lock_timeout`."""
+        """One writer at a time; a second one waits up to `lock_timeout`.
+        Held already by this store, it is held once more (a caller that
+        parses its pages under the lock, then builds)."""
+        if self._locked:
+            yield
+            return
         self.root.mkdir(parents=True, exist_ok=True)
         with open(self.root / LOCK_FILE, "a+") as lock:
             deadline = time.monotonic() + self.lock_timeout
@@ -163,9 +170,11 @@ class IndexStore:
                             f"for over {self.lock_timeout:g}s; wait for it to finish and retry"
                         ) from None
                     time.sleep(0.05)
+            self._locked = True
             try:
                 yield
             finally:
+                self._locked = False
                 fcntl.flock(lock, fcntl.LOCK_UN)
 
     def build(

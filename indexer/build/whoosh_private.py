@@ -45,6 +45,7 @@ __all__ = [
     "NewIndexWriter",
     "Segment",
     "TextPositions",
+    "SEGMENTS_COMPOUND",
     "check_whoosh_version",
     "index_folder",
     "index_schema",
@@ -68,6 +69,13 @@ def check_whoosh_version(installed: tuple[int, ...] = whoosh.__version__) -> Non
 
 
 check_whoosh_version()
+
+
+# Segments are written as separate files, not as one compound file: a
+# Whoosh reader copies each part of a compound file into its own memory
+# (about 100 MB per reader at 20,000 items, one reader per thread), where
+# it reads separate files in place.
+SEGMENTS_COMPOUND = False
 
 
 def segments_writer(index: Index) -> SegmentWriter:
@@ -128,7 +136,7 @@ class NewIndexWriter(SegmentWriter):
     def for_segment(cls, index: Index, sink: PostingsSink | None = None) -> NewIndexWriter:
         """A writer of one segment that another writer commits: it takes no
         lock (that writer holds it)."""
-        return cls(index, sink, _lk=False)
+        return cls(index, sink, _lk=False, compound=SEGMENTS_COMPOUND)
 
     def cancel(self, **kwargs: Any) -> None:
         """Close this writer's files. The folder of temporary files is

@@ -126,7 +126,6 @@ def _write_segment(
         if not records:
             return None
         segment = writer.write_segment()
-        # After Whoosh has assembled its compound file, which would take these in.
         flat.write(index_folder(index), segment.segment_id())
         return segment
     finally:

@@ -12,6 +12,7 @@ import logging
 import math
 import threading
 import time
+import weakref
 from pathlib import Path
 
 import numpy as np
@@ -46,26 +47,20 @@ class SearchIndex:
         # The vocabularies this version was built with: filters, labels and
         # the facet values a query names are resolved with these.
         self.vocabularies = vocabularies
-        self._local = threading.local()
         self._labels: dict[str, list[str]] = {}
         self._stored_item = functools.lru_cache(maxsize=STORED_ITEMS_CACHED)(self._read_stored_item)
-        # One searcher for what is read once per version, shared by threads
-        # (the matcher holds a lock for what it reads through it).
-        self._shared = index.searcher()
-        reader = self._shared.reader()
-        self.facets: FacetIndex = read_facet_index(reader)
+        # One Whoosh searcher per version, shared by the threads of a worker:
+        # its readers are not safe to share, so everything read through it
+        # holds `reading` (searches read the flat postings, without it).
+        self.searcher = index.searcher()
+        self.reading = threading.Lock()
+        # Closed by close(), or when the version is dropped without it.
+        self._close = weakref.finalize(self, self.searcher.close)
+        self.facets: FacetIndex = read_facet_index(self.searcher.reader())
         self.speller = Speller.read(folder)
         self.postings = Postings(index, self.facets.size)
-        self.matcher = Matcher(self._shared, self.postings, self.facets.live)
-        self.bm25 = ranking.BM25F(self._shared, self.postings)
-
-    @property
-    def searcher(self):
-        # Whoosh searchers are not shared between threads.
-        searcher = getattr(self._local, "searcher", None)
-        if searcher is None:
-            searcher = self._local.searcher = self.index.searcher()
-        return searcher
+        self.matcher = Matcher(self.searcher, self.postings, self.facets.live, self.reading)
+        self.bm25 = ranking.BM25F(self.searcher, self.postings)
 
     def labels(self, name: str) -> list[str]:
         """Display labels of a facet's values, in column order; computed once."""
@@ -82,16 +77,17 @@ class SearchIndex:
         return self._stored_item(docnum)
 
     def _read_stored_item(self, docnum: int) -> dict:
-        return json.loads(self.searcher.stored_fields(docnum)[DATA])
+        with self.reading:
+            data = self.searcher.stored_fields(docnum)[DATA]
+        return json.loads(data)
 
     def docnum(self, item_id: str) -> int | None:
-        return self.searcher.document_number(**{ID: item_id})
+        with self.reading:
+            return self.searcher.document_number(**{ID: item_id})
 
     def close(self) -> None:
-        searcher = getattr(self._local, "searcher", None)
-        if searcher is not None:
-            searcher.close()
-        self._shared.close()
+        with self.reading:
+            self._close()  # once: a finalizer runs at most once
 
 
 class Catalog:

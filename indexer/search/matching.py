@@ -78,12 +78,11 @@ class Cost:
 class Matcher:
     """Which documents a parsed query matches, as a boolean array."""
 
-    def __init__(self, searcher: Searcher, postings: Postings, live: np.ndarray):
+    def __init__(self, searcher: Searcher, postings: Postings, live: np.ndarray, reading: threading.Lock):
         self.searcher = searcher
         self.postings = postings
         self.live = live
-        # Whoosh's readers are not safe to share between threads.
-        self._reading = threading.Lock()
+        self._reading = reading  # held while reading through `searcher`, shared by threads
 
     def matching(self, q: query.Query, cost: Cost) -> np.ndarray:
         if q is query.NullQuery:

@@ -153,7 +153,8 @@ def related(index: SearchIndex, docnum: int, item: dict) -> list[int]:
     """More like this: the documents sharing the most distinctive words of
     this one (Whoosh's key terms of its title and body), by BM25F."""
     text = "\n".join([item["title"]] * RELATED_TITLE_REPEATS + [item["body"]])
-    key_terms = index.searcher.key_terms_from_text(BODY, text, numterms=RELATED_KEY_TERMS)
+    with index.reading:
+        key_terms = index.searcher.key_terms_from_text(BODY, text, numterms=RELATED_KEY_TERMS)
     scores = index.bm25.scores([(BODY, term, weight) for term, weight in key_terms])
     scores[docnum] = 0
     candidates = np.flatnonzero((scores > 0) & index.facets.live)
