@@ -41,7 +41,7 @@ lint: $(TEST_STAMP)
 	$(BIN)/mypy
 
 clean-index:
-	rm -rf $(INDEX_DIR)/current $(INDEX_DIR)/v-* $(INDEX_DIR)/.write.lock $(INDEX_DIR)/.tasks $(INDEX_DIR)/.tasks.lock
+	rm -rf $(INDEX_DIR)/current $(INDEX_DIR)/v-* $(INDEX_DIR)/.pages $(INDEX_DIR)/.write.lock $(INDEX_DIR)/.tasks $(INDEX_DIR)/.tasks.lock
 
 # Quality figures: ranking (nDCG@10) and facet extraction (P/R/F1).
 relevance: $(TEST_STAMP)
@@ -50,9 +50,11 @@ relevance: $(TEST_STAMP)
 evaluate: $(TEST_STAMP)
 	$(BIN)/python -m indexer.evaluate_facets --check
 
-# Speed figures (minutes at 20,000 items): in-process search and builds
-# beside plain Whoosh, then the same over HTTP under gunicorn.
+# Speed figures as visitors see them (about ten minutes at 20,000 items):
+# builds and updates, searches over HTTP on fresh servers (cold, and warmed
+# with another query log), worker memory, and search() beside plain Whoosh
+# and tantivy; then the hostile-cost set. BENCH_ARGS="--items 100000 --json
+# FILE" passes options to the first.
 bench: $(TEST_STAMP)
-	$(BIN)/python -m bench.search_bench
-	$(BIN)/python -m bench.http_bench
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
 	$(BIN)/python -m bench.hostile_bench

@@ -33,7 +33,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from bench.http_bench import Server, get, replay
-from bench.search_bench import percentile
+from bench.stats import percentile
 from bench.synthetic import generate_items
 
 # Two-letter prefixes, and words of the news, for the costly queries.
@@ -199,13 +199,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         server = Server(store.root, args.workers)
         try:
             # Warm every worker with ordinary queries, none of them timed below.
-            replay(
-                server.port,
-                ordinary_targets(40, offset=3),
-                clients=args.workers * 2,
-                requests=40 * args.workers,
-                endpoint="warm-up",
-            )
+            replay(server.port, ordinary_targets(40 * args.workers, offset=3), clients=args.workers * 2)
             print(f"\n{args.workers} gunicorn workers; hostile-cost set, each request once:")
             worst = 0.0
             for name, target in HOSTILE.items():

@@ -1,91 +1,99 @@
-"""Search over HTTP: latency and throughput of a real gunicorn, beside a floor.
+"""Search over HTTP as visitors see it: a real gunicorn, queries it has not seen.
 
-    python -m bench.http_bench [--sizes 1000 20000] [--queries 300] [--clients 1 4 16] [--workers N]
-                               [--workdir DIR]
+gunicorn runs with the production config (`webapp/gunicorn_conf.py`: its
+threaded workers, timeouts and access log; rate limiting off) on a free
+port of 127.0.0.1. Each run starts a fresh server and waits until every
+worker has booted (none is busy any more), then:
 
-For each size, the synthetic corpus (`bench.synthetic.generate_items`) is
-built into an index with `IndexStore.build`, and the query log of
-`bench.search_bench.query_log` (words, phrases, facet filters, date ranges,
-browsing) is replayed
+- cold: the timed queries are sent each once, with no warm-up at all: the
+  first requests open the index in each worker, as after a restart;
+- steady: the warm-up log is sent first (each query once, by as many
+  clients as twice the workers, so that every worker gets its share), then
+  the timed queries each once.
 
-- in process: `parse_search_request` + `search()`, as `search_bench` times
-  it (each query warmed once, then the median of `--repeats`);
-- through the WSGI app without a network (Flask's test client): the same
-  search plus the URLs, the JSON encoding and Flask itself;
-- over HTTP against `gunicorn --config webapp/gunicorn_conf.py` on
-  127.0.0.1 (its workers, timeouts and access log as in production, rate
-  limiting off), by 1, 4 and 16 concurrent clients, each request on a new
-  connection as a sync worker wants. Facets are always computed. Before
-  timing, the log is replayed 3 times per worker, so that the workers'
-  caches are as warm as in the in-process timings.
-
-In the same server, at each concurrency, the same number of requests goes
-to `/healthz` first: the floor, what any request costs (connection, HTTP
-parsing, gunicorn, Flask, a JSON body). The figure is the search's ratio to
-the floor; the memory of each worker (RSS and PSS from /proc) is read after
-the runs.
-
-The client runs in this process, with threads, on the same machine as the
-server: at 16 clients it competes with the workers for the CPU, so the
-throughput is a lower bound. This is a script that prints figures, not a
-test; the last lines say whether the issue's targets are met.
+A fresh server per run means no timed query is one the server has seen.
+Clients are threads of this process, each request on a new connection; at
+16 clients they compete with the workers for the CPU, so the throughput is
+a lower bound. The memory of every worker and of the arbiter (RSS, and PSS
+from /proc/PID/smaps_rollup) is read after each steady run.
 """
 
 from __future__ import annotations
 
-import argparse
-import contextlib
+import collections
 import dataclasses
-import gc
 import http.client
 import os
 import signal
 import socket
-import statistics
 import subprocess
 import sys
-import tempfile
 import threading
 import time
-import urllib.parse
 from collections.abc import Sequence
 from pathlib import Path
 
-from bench.search_bench import QuerySpec, percentile, query_log
-from bench.synthetic import generate_items
-from indexer.build.store import IndexStore
-from indexer.build.writer import available_cpus
-from indexer.facets.vocabulary import Vocabularies
-from indexer.search.engine import Catalog, search
-from indexer.search.request import parse_search_request
-from webapp import create_app
+from bench.stats import summary
 
 GUNICORN_CONF = Path(__file__).resolve().parent.parent / "webapp" / "gunicorn_conf.py"
 FLOOR = "/healthz"
-# The issue's targets, at the largest size: over HTTP, a search's p50 is at
-# most the floor's p50 plus this many times the in-process p50...
-TARGET_OVERHEAD = 1.5
-# ...and no request fails at this many concurrent clients.
-TARGET_CLIENTS = 16
-WARM_UP_PASSES_PER_WORKER = 3
+FLOOR_REQUESTS = 100
+# A worker has booted when it has used no CPU for this long.
+IDLE_S = 0.5
 
 
 @dataclasses.dataclass
 class Run:
-    """One replay: a latency per request, the failures, the wall time."""
+    """One replay: each request's latency and status, the failures, the wall time."""
 
-    endpoint: str
     clients: int
     latencies_ms: list[float]
-    errors: list[str]
+    statuses: list[int]  # 0: no answer (the connection failed)
+    errors: list[str]  # anything but 200 and 400 (a filter value the vocabularies do not know)
     wall_s: float
 
-    def p(self, q: float) -> float:
-        return percentile(self.latencies_ms, q)
+    @property
+    def answered_ms(self) -> list[float]:
+        """Latencies of the searches answered with results (HTTP 200)."""
+        return [ms for ms, status in zip(self.latencies_ms, self.statuses, strict=True) if status == 200]
 
     @property
     def throughput(self) -> float:
         return len(self.latencies_ms) / self.wall_s
+
+    def figures(self) -> dict:
+        return {
+            **summary(self.answered_ms),
+            "throughput": self.throughput,
+            "requests": len(self.latencies_ms),
+            "statuses": {str(status): n for status, n in sorted(collections.Counter(self.statuses).items())},
+            "errors": len(self.errors),
+        }
+
+
+@dataclasses.dataclass
+class Memory:
+    """RSS and PSS in kB of each worker (by pid) and of the arbiter."""
+
+    workers: dict[int, tuple[int, int]]
+    arbiter_pid: int
+    arbiter: tuple[int, int]
+
+    @property
+    def sum_rss_kb(self) -> int:
+        return sum(rss for rss, _ in self.workers.values())
+
+    @property
+    def sum_pss_kb(self) -> int:
+        return sum(pss for _, pss in self.workers.values())
+
+    def figures(self) -> dict:
+        return {
+            "workers": [{"pid": pid, "rss_kb": rss, "pss_kb": pss} for pid, (rss, pss) in self.workers.items()],
+            "sum_rss_kb": self.sum_rss_kb,
+            "sum_pss_kb": self.sum_pss_kb,
+            "arbiter": {"pid": self.arbiter_pid, "rss_kb": self.arbiter[0], "pss_kb": self.arbiter[1]},
+        }
 
 
 # -- the server ------------------------------------------------------------------
@@ -110,18 +118,36 @@ class Server:
         self.process = subprocess.Popen(
             command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
         )
-        deadline = time.monotonic() + 60
-        while not self._answers():
+        try:
+            self._wait_until_up(workers, deadline=time.monotonic() + 60)
+        except BaseException:
+            self.stop()
+            raise
+
+    def _wait_until_up(self, workers: int | None, deadline: float) -> None:
+        """Until the server answers and every worker has booted: all there, none busy."""
+        while not self._answers() or (workers and len(self.workers()) < workers):
             if self.process.poll() is not None or time.monotonic() > deadline:
-                self.stop()
                 raise RuntimeError("gunicorn did not come up")
             time.sleep(0.1)
+        cpu = self._workers_cpu()
+        while True:
+            time.sleep(IDLE_S)
+            now = self._workers_cpu()
+            if now == cpu or time.monotonic() > deadline:
+                return
+            cpu = now
 
     def _answers(self) -> bool:
         try:
             return get("127.0.0.1", self.port, FLOOR)[0] == 200
         except OSError:
             return False
+
+    def _workers_cpu(self) -> dict[int, tuple[str | None, str | None]]:
+        """Each worker's user and system CPU time, in clock ticks."""
+        stats = {pid: Path(f"/proc/{pid}/stat") for pid in self.workers()}
+        return {pid: (_stat_field(stat, 14), _stat_field(stat, 15)) for pid, stat in stats.items()}
 
     def workers(self) -> list[int]:
         master = self.process.pid
@@ -131,8 +157,12 @@ class Server:
         return [
             int(p.name)
             for p in Path("/proc").iterdir()
-            if p.name.isdigit() and _stat_field(p / "stat", 3) == str(master)
+            if p.name.isdigit() and _stat_field(p / "stat", 4) == str(master)
         ]
+
+    def memory(self) -> Memory:
+        master = self.process.pid
+        return Memory({pid: memory_kb(pid) for pid in self.workers()}, master, memory_kb(master))
 
     def stop(self) -> None:
         if self.process.poll() is None:
@@ -140,25 +170,23 @@ class Server:
             self.process.wait(30)
 
 
-def _stat_field(path: Path, index: int) -> str | None:
+def _stat_field(path: Path, number: int) -> str | None:
+    """Field `number` (1-based, as in proc(5)) of /proc/PID/stat."""
     try:
-        return path.read_text().rsplit(")", 1)[1].split()[index - 2]
+        return path.read_text().rsplit(")", 1)[1].split()[number - 3]
     except (OSError, IndexError):
         return None
 
 
 def memory_kb(pid: int) -> tuple[int, int]:
     """(RSS, PSS) of a process in kB: PSS shares the pages the workers
-    share with each other and the master, RSS counts them in each."""
+    share with each other and the arbiter, RSS counts them in each."""
     rss = pss = 0
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
+    for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+        if line.startswith("Rss:"):
             rss = int(line.split()[1])
-    rollup = Path(f"/proc/{pid}/smaps_rollup")
-    if rollup.exists():
-        for line in rollup.read_text().splitlines():
-            if line.startswith("Pss:"):
-                pss = int(line.split()[1])
+        elif line.startswith("Pss:"):
+            pss = int(line.split()[1])
     return rss, pss
 
 
@@ -175,30 +203,31 @@ def get(host: str, port: int, target: str) -> tuple[int, bytes]:
         connection.close()
 
 
-def replay(port: int, targets: Sequence[str], clients: int, requests: int, endpoint: str) -> Run:
-    """`clients` threads send `requests` requests between them, taking the
-    targets in turn; each measures its own requests."""
+def replay(port: int, targets: Sequence[str], clients: int) -> Run:
+    """`clients` threads send the targets between them, each once, in
+    order; each thread measures its own requests."""
     lock = threading.Lock()
-    next_request = iter(range(requests))
+    pending = iter(targets)
     latencies: list[float] = []
+    statuses: list[int] = []
     errors: list[str] = []
 
     def client() -> None:
         while True:
             with lock:
-                number = next(next_request, None)
-            if number is None:
+                target = next(pending, None)
+            if target is None:
                 return
-            target = targets[number % len(targets)]
             started = time.perf_counter()
             try:
                 status, body = get("127.0.0.1", port, target)
-                error = None if status == 200 else f"HTTP {status} {target}: {body[:200]!r}"
+                error = None if status in (200, 400) else f"HTTP {status} {target}: {body[:200]!r}"
             except OSError as err:
-                error = f"{type(err).__name__} {target}: {err}"
+                status, error = 0, f"{type(err).__name__} {target}: {err}"
             elapsed = (time.perf_counter() - started) * 1000
             with lock:
                 latencies.append(elapsed)
+                statuses.append(status)
                 if error:
                     errors.append(error)
 
@@ -208,200 +237,34 @@ def replay(port: int, targets: Sequence[str], clients: int, requests: int, endpo
         thread.start()
     for thread in threads:
         thread.join()
-    return Run(endpoint, clients, latencies, errors, time.perf_counter() - started)
+    return Run(clients, latencies, statuses, errors, time.perf_counter() - started)
 
 
-# -- in process ----------------------------------------------------------------------
-
-
-def url(spec: QuerySpec) -> str:
-    return "/api/search?" + urllib.parse.urlencode(spec.params(), doseq=True)
-
-
-def time_in_process(index_dir: Path, log: Sequence[QuerySpec], repeats: int) -> tuple[list[float], list[float], float]:
-    """Per query, the median ms of `search()` and of the WSGI app (test
-    client) on the same query; and the WSGI app's p50 on the floor."""
-    index = Catalog(IndexStore(index_dir)).current()
-    app = create_app({"INDEX_DIR": str(index_dir), "RATELIMIT_ENABLED": False})
-    client = app.test_client()
-    requests = [parse_search_request(spec.params(), Vocabularies.bundled()) for spec in log]
-    urls = [url(spec) for spec in log]
-    for request, target in zip(requests, urls, strict=True):  # warm-up: caches, the app's own open index
-        search(index, request)
-        assert client.get(target).status_code == 200, target
-    gc.collect()
-    search_ms: list[list[float]] = [[] for _ in log]
-    wsgi_ms: list[list[float]] = [[] for _ in log]
-    floor_ms: list[float] = []
-    for _ in range(repeats):
-        for i, (request, target) in enumerate(zip(requests, urls, strict=True)):
-            started = time.perf_counter()
-            search(index, request)
-            search_ms[i].append((time.perf_counter() - started) * 1000)
-            started = time.perf_counter()
-            client.get(target)
-            wsgi_ms[i].append((time.perf_counter() - started) * 1000)
-            started = time.perf_counter()
-            client.get(FLOOR)
-            floor_ms.append((time.perf_counter() - started) * 1000)
-    index.close()
-    return (
-        [statistics.median(s) for s in search_ms],
-        [statistics.median(s) for s in wsgi_ms],
-        statistics.median(floor_ms),
-    )
-
-
-# -- one size --------------------------------------------------------------------------
+# -- the runs ------------------------------------------------------------------------
 
 
 @dataclasses.dataclass
-class SizeResult:
-    n: int
-    workers: int
-    search_ms: list[float]
-    wsgi_ms: list[float]
-    wsgi_floor_ms: float
-    runs: list[Run]
-    memory: list[tuple[int, int, int]]  # (pid, RSS kB, PSS kB) per worker
-    master_memory: tuple[int, int]
+class ServerRun:
+    mode: str  # cold or steady
+    run: Run
+    memory: Memory | None  # after a steady run
+    floor: Run | None  # FLOOR, by the same clients, after a steady run
 
 
-def bench_size(n: int, args, workdir: Path) -> SizeResult:
-    started = time.perf_counter()
-    items = generate_items(n, args.seed)
-    print(f"\n# {n} items generated in {time.perf_counter() - started:.1f} s", flush=True)
-    index_dir = workdir / f"index-{n}"
-    store, source = IndexStore(index_dir), f"synthetic:{n}:seed={args.seed}"
-    if store.exists() and store.manifest()["sources"] == [source]:
-        print(f"  reusing the index in {index_dir}", flush=True)
-    else:
-        started = time.perf_counter()
-        store.build(items, [source], processes=available_cpus())  # as `newsearch build`
-        print(f"  built in {time.perf_counter() - started:.1f} s", flush=True)
-    log = query_log(items, args.queries, args.seed)
-    del items
-    search_ms, wsgi_ms, wsgi_floor = time_in_process(index_dir, log, args.repeats)
-    print(
-        f"  in process: search p50 {percentile(search_ms, 50):.1f} ms, "
-        f"WSGI p50 {percentile(wsgi_ms, 50):.1f} ms, WSGI {FLOOR} p50 {wsgi_floor:.2f} ms",
-        flush=True,
-    )
-
-    targets = [url(spec) for spec in log]
-    server = Server(index_dir, args.workers)
+def serve_and_replay(
+    index_dir: Path, workers: int, mode: str, clients: int, timed: Sequence[str], warmup: Sequence[str]
+) -> ServerRun:
+    """One run on a fresh server: `timed` by `clients` clients, after
+    `warmup` in steady mode."""
+    server = Server(index_dir, workers)
     try:
-        workers = server.workers()
-        # Every worker opens the index and fills its caches before timing,
-        # as warm as the in-process figures: requests go to whichever worker
-        # accepts first, so after 3 passes per worker each has seen a
-        # query with a probability of 1 - (1 - 1/workers)^(3 workers) > 95%.
-        replay(server.port, targets, len(workers), WARM_UP_PASSES_PER_WORKER * len(workers) * len(targets), "warm-up")
-        runs = []
-        for clients in args.clients:
-            for endpoint, endpoint_targets in ((FLOOR, [FLOOR]), ("/api/search", targets)):
-                run = replay(server.port, endpoint_targets, clients, len(targets), endpoint)
-                runs.append(run)
-                print(
-                    f"  {clients:>2} clients {endpoint:<12} p50 {run.p(50):7.1f} ms  "
-                    f"{run.throughput:7.1f} req/s  {len(run.errors)} errors",
-                    flush=True,
-                )
-        memory = [(pid, *memory_kb(pid)) for pid in workers]
-        master = memory_kb(server.process.pid)
+        if mode == "steady":
+            replay(server.port, warmup, 2 * workers)
+        run = replay(server.port, timed, clients)
+        if mode != "steady":
+            return ServerRun(mode, run, None, None)
+        memory = server.memory()
+        floor = replay(server.port, [FLOOR] * FLOOR_REQUESTS, clients)
+        return ServerRun(mode, run, memory, floor)
     finally:
         server.stop()
-    return SizeResult(n, len(workers), search_ms, wsgi_ms, wsgi_floor, runs, memory, master)
-
-
-def print_table(result: SizeResult) -> None:
-    print(
-        f"\n{result.n} items, {result.workers} gunicorn workers, {len(result.search_ms)} queries "
-        f"per run; latencies in ms"
-    )
-    print(
-        f"  in process  search()        p50 {percentile(result.search_ms, 50):7.1f}  "
-        f"p95 {percentile(result.search_ms, 95):7.1f}  p99 {percentile(result.search_ms, 99):7.1f}"
-    )
-    print(
-        f"  WSGI        /api/search     p50 {percentile(result.wsgi_ms, 50):7.1f}  "
-        f"p95 {percentile(result.wsgi_ms, 95):7.1f}  p99 {percentile(result.wsgi_ms, 99):7.1f}"
-    )
-    print(f"  WSGI        {FLOOR:<15} p50 {result.wsgi_floor_ms:7.2f}")
-    header = (
-        f"  {'clients':>7} {'endpoint':<12} {'p50':>7} {'p95':>7} {'p99':>7} {'req/s':>7} "
-        f"{'errors':>6} {'p50/floor':>9} {'req/s/floor':>11}"
-    )
-    print(header)
-    print("  " + "-" * (len(header) - 2))
-    floors = {run.clients: run for run in result.runs if run.endpoint == FLOOR}
-    for run in result.runs:
-        floor = floors[run.clients]
-        ratios = (
-            "" if run is floor else (f"{run.p(50) / floor.p(50):>8.1f}x {run.throughput / floor.throughput:>10.3f}x")
-        )
-        print(
-            f"  {run.clients:>7} {run.endpoint:<12} {run.p(50):>7.1f} {run.p(95):>7.1f} {run.p(99):>7.1f} "
-            f"{run.throughput:>7.1f} {len(run.errors):>6} {ratios}"
-        )
-    for run in result.runs:
-        for error in run.errors[:3]:
-            print(f"    {run.clients} clients {run.endpoint}: {error}")
-    print(
-        "  memory per worker after the runs (kB): "
-        + ", ".join(f"pid {pid} RSS {rss} PSS {pss}" for pid, rss, pss in result.memory)
-        + f"; master RSS {result.master_memory[0]} PSS {result.master_memory[1]}"
-    )
-
-
-def print_targets(result: SizeResult) -> None:
-    one = {run.endpoint: run for run in result.runs if run.clients == 1}
-    floor, searched = one[FLOOR].p(50), one["/api/search"].p(50)
-    in_process = percentile(result.search_ms, 50)
-    limit = floor + TARGET_OVERHEAD * in_process
-    print(f"\ntargets at {result.n} items:")
-    print(
-        f"  search p50 over HTTP (1 client) {searched:.1f} ms <= floor p50 {floor:.1f} ms + "
-        f"{TARGET_OVERHEAD:g} x in-process p50 {in_process:.1f} ms = {limit:.1f} ms: "
-        f"{'met' if searched <= limit else 'NOT met'}"
-    )
-    busy = [run for run in result.runs if run.clients == TARGET_CLIENTS]
-    if busy:
-        errors = sum(len(run.errors) for run in busy)
-        print(f"  errors at {TARGET_CLIENTS} concurrent clients: {errors}: {'met' if not errors else 'NOT met'}")
-    else:
-        print(f"  errors at {TARGET_CLIENTS} concurrent clients: not run")
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.http_bench", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 20000])
-    parser.add_argument("--queries", type=int, default=300, help="queries in the log; requests per run")
-    parser.add_argument("--clients", type=int, nargs="+", default=[1, 4, 16])
-    parser.add_argument(
-        "--workers", type=int, default=None, help="gunicorn workers (default: gunicorn_conf's, CPU count + 1)"
-    )
-    parser.add_argument("--repeats", type=int, default=3, help="in-process timings per query")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument(
-        "--workdir",
-        type=Path,
-        default=None,
-        help="keep the built indexes here and reuse them on the next run (default: a temporary directory)",
-    )
-    args = parser.parse_args(argv)
-    results = []
-    with contextlib.ExitStack() as cleanup:
-        workdir = args.workdir or Path(
-            cleanup.enter_context(tempfile.TemporaryDirectory(prefix="newsearch-http-bench-"))
-        )
-        for n in args.sizes:
-            results.append(bench_size(n, args, workdir))
-    for result in results:
-        print_table(result)
-    print_targets(max(results, key=lambda result: result.n))
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -1,11 +1,13 @@
-"""Where newsearch's search time goes, on a synthetic corpus and the benchmark's query log.
+"""Where newsearch's search time goes, on the benchmark's corpus and queries.
 
-    python -m bench.profile_search [--size 20000] [--queries 200] [--index DIR] [--top 25]
+    python -m bench.profile_search [--items 20000] [--index DIR] [--top 25]
 
-Builds the index (or reuses the one in `--index DIR`, which must have been
-built from the same size and seed), runs the query log once to warm up,
-then once more under cProfile, and prints the search pipeline's steps
-(cumulative) and the functions that spend the most time themselves.
+Uses the corpus and query logs of `python -m bench.run` (`bench.corpus`,
+generated into `--workdir` unless they are there), builds the index with
+`newsearch build` (or uses `--index DIR`, which must hold the same items),
+runs the warm-up log, then the timed log once under cProfile, and prints
+the search pipeline's steps (cumulative) and the functions that spend the
+most time themselves.
 """
 
 from __future__ import annotations
@@ -15,17 +17,15 @@ import cProfile
 import io
 import pstats
 import sys
-import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from bench.search_bench import query_log
-from bench.synthetic import generate_items
+from bench import builds
+from bench.corpus import DEFAULT_MAKE_CORPUS, prepare
+from bench.search_bench import newsearch_runner
 from indexer.build.store import IndexStore
-from indexer.facets.vocabulary import Vocabularies
-from indexer.search.engine import Catalog, search
-from indexer.search.request import parse_search_request
+from indexer.search.engine import Catalog
 
 # The steps of `indexer.search.search`, as (file suffix, function name).
 STEPS = (
@@ -50,43 +50,52 @@ STEPS = (
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.profile_search", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--size", type=int, default=20000)
-    parser.add_argument("--queries", type=int, default=200)
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--index", type=Path, help="index directory to build into or reuse")
+    parser.add_argument("--items", type=int, default=20000)
+    parser.add_argument("--queries", type=int, default=300, help="queries in the timed log")
+    parser.add_argument("--warmup-queries", type=int, default=500)
+    parser.add_argument("--query-seed", type=int, default=101)
+    parser.add_argument("--warmup-seed", type=int, default=202)
+    parser.add_argument("--workdir", type=Path, default=Path("/tmp/newsearch-bench"))
+    parser.add_argument("--make-corpus", type=Path, default=DEFAULT_MAKE_CORPUS)
+    parser.add_argument("--index", type=Path, help="index directory to use (default: built into the work directory)")
     parser.add_argument("--top", type=int, default=25)
     parser.add_argument("--dump", type=Path, help="also write the raw profile here (for pstats, snakeviz)")
     args = parser.parse_args(argv)
 
-    items = generate_items(args.size, args.seed)
-    with tempfile.TemporaryDirectory(prefix="newsearch-profile-") as tmp:
-        store = IndexStore(args.index or Path(tmp))
-        if not store.exists():
-            started = time.perf_counter()
-            store.build(items)
-            print(f"built {args.size} items in {time.perf_counter() - started:.1f} s", file=sys.stderr)
-        index = Catalog(store).current()
-        requests = [
-            parse_search_request(spec.params(), Vocabularies.bundled())
-            for spec in query_log(items, args.queries, args.seed)
-        ]
-        for request in requests:
-            search(index, request)
-        profiler = cProfile.Profile()
-        started = time.perf_counter()
-        profiler.enable()
-        for request in requests:
-            search(index, request)
-        profiler.disable()
-        elapsed = time.perf_counter() - started
-        index.close()
+    workdir = args.workdir.resolve()
+    workdir.mkdir(parents=True, exist_ok=True)
+    corpus = prepare(
+        args.make_corpus.resolve(),
+        workdir,
+        args.items,
+        args.queries,
+        args.warmup_queries,
+        args.query_seed,
+        args.warmup_seed,
+    )
+    store = IndexStore(args.index or workdir / f"profile-{args.items}" / "index")
+    if not store.exists():
+        built = builds.build(store.root, corpus.pages)
+        print(f"built {args.items} items in {built.seconds:.1f} s", file=sys.stderr)
+    index = Catalog(store).current()
+    search = newsearch_runner(index)
+    for spec in corpus.warmup:
+        search(spec)
+    profiler = cProfile.Profile()
+    started = time.perf_counter()
+    profiler.enable()
+    for spec in corpus.timed:
+        search(spec)
+    profiler.disable()
+    elapsed = time.perf_counter() - started
+    index.close()
 
     if args.dump:
         profiler.dump_stats(args.dump)
     stats = pstats.Stats(profiler)
     print(
-        f"{len(requests)} searches over {args.size} items: {elapsed:.2f} s "
-        f"(mean {elapsed / len(requests) * 1000:.1f} ms, profiled)\n"
+        f"{len(corpus.timed)} searches over {args.items} items: {elapsed:.2f} s "
+        f"(mean {elapsed / len(corpus.timed) * 1000:.1f} ms, profiled)\n"
     )
     print("steps of search() (cumulative, all calls):")
     print(f"  {'calls':>7} {'cum s':>7} {'share':>6}  step")
