@@ -220,4 +220,5 @@ def _start_worker(vocabularies: Vocabularies) -> None:
 
 
 def _tag_in_worker(items: Sequence[NewsItem]) -> list[NewsItem]:
+    assert _WORKER_VOCABULARIES is not None, "set by _start_worker"
     return _tag(items, _WORKER_VOCABULARIES)

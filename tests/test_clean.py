@@ -15,6 +15,13 @@ from indexer.ingest.sources import bundled_corpus
         ("  Security Sector Reform \u00a0 in Eastern Europe\u00a0 ", "Security Sector Reform in Eastern Europe"),
         ("2019 saw 15 thefts", "2019 saw 15 thefts"),  # `th` must be a whole word
         ("\u00a0 \u00a0", ""),
+        # a number inside a word is no ordinal
+        ("the A4 th page", "the A4 th page"),
+        ("the (4 th) page, 4  th\u00a0time", "the (4th) page, 4th time"),
+        # a zero-width character is a space of its own; a line break is kept
+        ("a \u200b b", "a   b"),
+        ("\ufeffTitle", "Title"),
+        ("one\n two  \n\tthree 2 nd", "one\n two \n three 2nd"),
     ],
 )
 def test_clean_line(raw, expected):
@@ -108,6 +115,10 @@ def test_every_credit_in_the_corpus():
         ("Originally published by", ("Originally published by", None)),
         ("The report was published by UNODC.", ("The report was published by UNODC.", None)),
         ("It was originally published by UNODC Vienna.", ("It was originally published by UNODC Vienna.", None)),
+        # in any case, with what a case-blind regex takes for "i" and "s"
+        ("ORIGINALLY PUBLISHED BY UNODC", ("", "UNODC")),
+        ("ORİGİNALLY PUBLİSHED BY UNODC", ("", "UNODC")),
+        ("originally publiſhed by UNODC", ("", "UNODC")),
     ],
 )
 def test_split_source(line, expected):
@@ -166,6 +177,9 @@ def test_clean_body_pulls_out_credit_and_source_and_tidies_the_text():
         (["Ministers met in Vienna to discuss... More »"], "Ministers met in Vienna to discuss..."),
         (["Ministers met in Vienna. Read more"], "Ministers met in Vienna."),
         (["They discussed drugs, crime and more."], "They discussed drugs, crime and more."),
+        (["Ministers met. READ MORE ›"], "Ministers met."),
+        (["Ministers met … moreover"], "Ministers met … moreover"),
+        (["• A bullet", "- a dash", "-not a dash", "*"], "A bullet\na dash\n-not a dash"),
         # a stub label is dropped only when nothing follows it
         (
             ["Text.", "", "Further information:", "", "Link text here"],

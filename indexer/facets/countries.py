@@ -14,7 +14,7 @@ import re
 import pycountry
 
 from indexer.facets.sections import BOILERPLATE, TITLE, ItemText
-from indexer.facets.text import Found, Phrase, PhraseMatcher, fold, normalise_phrase, word_pattern
+from indexer.facets.text import Found, Phrase, PhraseMatcher, WordPattern, fold, normalise_phrase
 from indexer.facets.vocabulary import Vocabularies, VocabularyError
 from indexer.model import Country
 
@@ -68,9 +68,9 @@ class _Roles:
     listed_factor: float
     list_min_countries: int
     subject_cue_weight: float
-    subject_cues: re.Pattern[str]
-    mention_only_cues: re.Pattern[str]
-    future_cues: re.Pattern[str]
+    subject_cues: WordPattern
+    mention_only_cues: WordPattern
+    future_cues: WordPattern
 
 
 def find_countries(text: ItemText) -> tuple[Country, ...]:
@@ -144,7 +144,7 @@ def _weigh(text: ItemText, mentions: list[Mention]) -> list[tuple[Mention, float
     for mention, sentence in zip(mentions, sentences, strict=True):
         countries_in_sentence[sentence].add(mention.code)
     mention_only = {
-        sentence: bool(roles.mention_only_cues.search(text.text, *sentence)) for sentence in countries_in_sentence
+        sentence: roles.mention_only_cues.search(text.text, *sentence) for sentence in countries_in_sentence
     }
     cued = _cued_subjects(text.text, mentions, sentences, roles)
     weighed = []
@@ -172,7 +172,7 @@ def _cued_subjects(text: str, mentions: list[Mention], sentences: list[tuple[int
     for index in sorted(range(len(mentions)), key=lambda i: mentions[i].start):
         mention, sentence = mentions[index], sentences[index]
         if sentence not in cue_ends:
-            cue_ends[sentence] = [cue.end() for cue in roles.subject_cues.finditer(text, *sentence)]
+            cue_ends[sentence] = roles.subject_cues.ends(text, *sentence)
         before = [end for end in cue_ends[sentence] if end <= mention.start]
         anchors = before[-1:] + ([list_end[sentence]] if sentence in list_end else [])
         if any(_LIST_GLUE.fullmatch(text, anchor, mention.start) for anchor in anchors):
@@ -307,7 +307,7 @@ def _roles(vocabularies: Vocabularies) -> _Roles:
         listed_factor=data["listed_factor"],
         list_min_countries=data["list_min_countries"],
         subject_cue_weight=data["subject_cue_weight"],
-        subject_cues=word_pattern(data["cues"]["subject"]),
-        mention_only_cues=word_pattern(data["cues"]["mention_only"]),
-        future_cues=word_pattern(data["cues"]["future"]),
+        subject_cues=WordPattern(data["cues"]["subject"]),
+        mention_only_cues=WordPattern(data["cues"]["mention_only"]),
+        future_cues=WordPattern(data["cues"]["future"]),
     )

@@ -81,11 +81,20 @@ def _regions(vocabularies: Vocabularies) -> _Regions:
         slugs_by_name.setdefault(fold(area), slug)
     for slug in names:
         slugs_by_name.setdefault(fold(slug), slug)
-    words = "|".join(re.escape(word) for word in data["office_names"]["words"])
+    words = "|".join(_word_not_inside_a_word(word) for word in data["office_names"]["words"])
     # The office word, then a run of capitalised words joined by spaces,
     # commas, "&", "and" or "the".
     office_name = re.compile(
-        rf"\b(?:{words})\s+(?:for|of|on|in)\s+(?:the\s+)?"
+        rf"(?:{words})\s+(?:for|of|on|in)\s+(?:the\s+)?"
         r"[A-Z][\w'’-]*(?:(?:\s*[,&]\s*|\s+)(?:(?:and|the)\s+)*[A-Z][\w'’-]*)*"
     )
     return _Regions(names, PhraseMatcher(phrases), slug_by_area, m49["areas"], slugs_by_name, office_name)
+
+
+def _word_not_inside_a_word(word: str) -> str:
+    """A regex for `word` not preceded by a word character: `\\b` before it,
+    or, when it starts with a word character, the check after that
+    character, so that the regex engine skips quickly to where it is."""
+    if word[:1].isalnum() or word[:1] == "_":
+        return re.escape(word[0]) + r"(?<!\w.)" + re.escape(word[1:])
+    return r"\b" + re.escape(word)

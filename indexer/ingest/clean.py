@@ -15,8 +15,13 @@ from collections.abc import Iterable, Sequence
 
 # Any Unicode space (NBSP, narrow NBSP, thin space, …) and zero-width
 # characters count as one plain space; newlines are handled by the caller.
-_SPACES = re.compile(r"[^\S\n]+|[\u200b\ufeff]+")
-_SPLIT_ORDINAL = re.compile(r"\b(\d+) +(st|nd|rd|th)\b")
+# (A single plain space is left as it is: there are many.)
+_SPACES = re.compile(r"[^\S\n]{2,}|[^\S\n ]|[\u200b\ufeff]+")
+_ZERO_WIDTH = ("\u200b", "\ufeff")
+# A number, not inside a word, and its ordinal suffix; the check that no
+# word character comes before follows the first digit, so that the regex
+# engine skips quickly to digits.
+_SPLIT_ORDINAL = re.compile(r"(\d(?<!\w\d)\d*) +(st|nd|rd|th)\b")
 
 _SOURCE = re.compile(r"\s*Originally published by\s*(?P<source>.*?)(?:\s+here)?\s*\.?\s*$", re.IGNORECASE)
 _CREDIT_MARKER = re.compile(
@@ -38,6 +43,7 @@ _MAX_CREDIT_WORDS = 6
 
 # `•` and `·` are always bullets; `-`, `*` and `–` only when a space follows.
 _BULLET = re.compile(r"^(?:[•·]\s*|[*\-–](?:\s+|$))")
+_BULLET_CHARS = "•·*-–"
 _MORE_LINK = re.compile(r"(?:(?<=…)|(?<=\.\.\.))\s*more\W*$|\s*\bread more\W*$", re.IGNORECASE)
 # A label whose list of links was lost in the copy: nothing but `Further information:`.
 _EMPTY_LABEL = re.compile(r"^(?:further|more|for more) information\b[^.:]{0,40}:$", re.IGNORECASE)
@@ -58,13 +64,16 @@ class CleanBody:
 
 def clean_line(text: str) -> str:
     """One line with plain, single spaces and whole ordinals (`14 th` → `14th`)."""
-    spaced = _SPACES.sub(" ", text).strip()
+    if "\n" in text or any(char in text for char in _ZERO_WIDTH):
+        spaced = _SPACES.sub(" ", text).strip()
+    else:
+        spaced = " ".join(text.split())  # the same here, and much faster
     return _SPLIT_ORDINAL.sub(r"\1\2", spaced)
 
 
 def split_source(line: str) -> tuple[str, str | None]:
     """`Image © X Originally published by UNODC Vienna.` → (`Image © X`, `UNODC Vienna`)."""
-    match = _SOURCE.search(line)
+    match = _SOURCE.search(line) if _may_contain(line, "originally published by") else None
     # Only a line of its own, or the rest of a credit line, names the source;
     # "…was originally published by X" inside a sentence is left as text.
     if not match or not match["source"] or not (match.start() == 0 or starts_with_credit_marker(line)):
@@ -116,12 +125,16 @@ def clean_body(lines: Iterable[str], credits: Iterable[str] = ()) -> CleanBody:
     `credits` are lines the page marks as credits by their markup (an HTML
     figcaption), with or without an `Image ©` marker.
     """
-    found_credits = [_credit_from_caption(clean_line(line)) for line in credits]
+    return body_of_clean_lines([clean_line(line) for line in lines], [clean_line(line) for line in credits])
+
+
+def body_of_clean_lines(lines: Iterable[str], credits: Iterable[str] = ()) -> CleanBody:
+    """`clean_body` of lines and credits already passed through `clean_line`."""
+    found_credits = [_credit_from_caption(line) for line in credits]
     found_sources: list[str] = []
     warnings: list[str] = []
     paragraphs: list[list[str]] = [[]]
-    for raw in lines:
-        line = clean_line(raw)
+    for line in lines:
         if not line:
             paragraphs.append([])
             continue
@@ -135,7 +148,11 @@ def clean_body(lines: Iterable[str], credits: Iterable[str] = ()) -> CleanBody:
             found_credits.append(credit)
         elif starts_with_credit_marker(line):
             warnings.append(f"cannot tell where the image credit ends in {line[:60]!r}; left in the text")
-        line = _MORE_LINK.sub("", _BULLET.sub("", line)).strip()
+        if line[:1] in _BULLET_CHARS:
+            line = _BULLET.sub("", line)
+        if _may_end_with(line, "more"):
+            line = _MORE_LINK.sub("", line)
+        line = line.strip()
         if line:
             paragraphs[-1].append(line)
     kept = [p for p in paragraphs if p]
@@ -147,6 +164,24 @@ def clean_body(lines: Iterable[str], credits: Iterable[str] = ()) -> CleanBody:
         source=_join_unique(found_sources),
         warnings=tuple(warnings),
     )
+
+
+# Cheap tests that rule out a costly case-blind regex for most lines. A
+# case-blind regex also reads "ſ" as "s", "ı" and "İ" as "i", "K" as "k":
+# lower-casing tells only for ASCII, or for words without those letters.
+
+
+def _may_contain(line: str, words: str) -> bool:
+    return not line.isascii() or words in line.lower()
+
+
+def _may_end_with(line: str, word: str) -> bool:
+    """Whether `line` may end with `word`, which has no "i", "k" or "s",
+    and then only non-word characters."""
+    end = len(line)
+    while end and not (line[end - 1].isalnum() or line[end - 1] == "_"):
+        end -= 1
+    return line[max(0, end - len(word)) : end].lower() == word
 
 
 def _credit_from_caption(caption: str) -> str:

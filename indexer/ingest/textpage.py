@@ -13,7 +13,7 @@ import dataclasses
 import re
 from collections.abc import Sequence
 
-from indexer.ingest.clean import clean_body, clean_line
+from indexer.ingest.clean import body_of_clean_lines, clean_line
 from indexer.ingest.dates import DATE_PATTERN, RANGE_DASH, DateError, DateSpan, parse_date_text
 from indexer.model import Link, NewsItem, ParseError
 
@@ -59,13 +59,14 @@ def parse_text_page(text: str, page: str = "") -> ParsedPage:
 
 
 def segment_items(lines: Sequence[Line], page: str) -> ParsedPage:
-    headings, notes = _find_headings(lines)
+    texts = [clean_line(line.text) for line in lines]  # each line cleaned once
+    headings, notes = _find_headings(lines, texts)
     items: list[NewsItem] = []
     first_line_of: dict[str, int] = {}
     # Each item ends where the next heading starts, the last at the end of the page.
     ends = [heading.first for heading in headings[1:]] + [len(lines)]
     for heading, end in zip(headings, ends, strict=False):  # no headings, no items
-        item, body_warnings = _build_item(heading, lines, end, page)
+        item, body_warnings = _build_item(heading, lines, texts, end, page)
         notes += [(item.line, message) for message in body_warnings]
         if not item.body:
             notes.append((item.line, f"item {item.title!r} has no body text"))
@@ -78,12 +79,13 @@ def segment_items(lines: Sequence[Line], page: str) -> ParsedPage:
     return ParsedPage(items, warnings)
 
 
-def _find_headings(lines: Sequence[Line]) -> tuple[list[_Heading], list[tuple[int, str]]]:
-    """The headings, and notes (line, message) on heading-like lines not taken."""
+def _find_headings(lines: Sequence[Line], texts: Sequence[str]) -> tuple[list[_Heading], list[tuple[int, str]]]:
+    """The headings, and notes (line, message) on heading-like lines not
+    taken; `texts` are the lines cleaned."""
     candidates: list[_Heading] = []
     index = 0
     while index < len(lines):
-        heading = _heading_at(lines, index)
+        heading = _heading_at(lines, texts, index)
         if heading:
             candidates.append(heading)
             index = heading.last
@@ -96,7 +98,7 @@ def _find_headings(lines: Sequence[Line]) -> tuple[list[_Heading], list[tuple[in
     notes = [
         (line.number, f"starts with a date but was not taken as a heading: {_excerpt(line.text)!r}")
         for index, line in enumerate(lines)
-        if index not in taken and _STARTS_WITH_DATE.match(clean_line(line.text))
+        if index not in taken and _STARTS_WITH_DATE.match(texts[index])
     ]
     return headings, notes
 
@@ -106,9 +108,9 @@ def _excerpt(text: str, length: int = 70) -> str:
     return text if len(text) <= length else text[: length - 1] + "…"
 
 
-def _heading_at(lines: Sequence[Line], index: int) -> _Heading | None:
+def _heading_at(lines: Sequence[Line], texts: Sequence[str], index: int) -> _Heading | None:
     line = lines[index]
-    text = clean_line(line.text)
+    text = texts[index]
     if line.credit or not text:
         return None
     inline = _INLINE_HEADING.fullmatch(text)
@@ -121,7 +123,7 @@ def _heading_at(lines: Sequence[Line], index: int) -> _Heading | None:
     if title_index is None:
         return None
     title_line = lines[title_index]
-    title = clean_line(title_line.text)
+    title = texts[title_index]
     if title_line.credit or _STARTS_WITH_DATE.match(title):
         return None
     emphasised = bool(line.emphasised or title_line.emphasised)
@@ -145,17 +147,20 @@ def _heading_dates(heading: _Heading, lines: Sequence[Line], page: str) -> DateS
         raise ParseError(page, lines[heading.first].number, f"cannot read the heading date: {err}") from None
 
 
-def _build_item(heading: _Heading, lines: Sequence[Line], end: int, page: str) -> tuple[NewsItem, tuple[str, ...]]:
+def _build_item(
+    heading: _Heading, lines: Sequence[Line], texts: Sequence[str], end: int, page: str
+) -> tuple[NewsItem, tuple[str, ...]]:
     span = _heading_dates(heading, lines, page)
     heading_lines = lines[heading.first : heading.last + 1]
-    body_lines = lines[heading.last + 1 : end]
+    indexes: Sequence[int] = range(heading.last + 1, end)
     container = heading_lines[0].container
     if container is not None:
         # Inside an <article>, what follows the container is page chrome.
-        body_lines = [line for line in body_lines if line.container == container]
-    body = clean_body(
-        [line.text for line in body_lines if not line.credit],
-        credits=[line.text for line in body_lines if line.credit],
+        indexes = [i for i in indexes if lines[i].container == container]
+    body_lines = [lines[i] for i in indexes]
+    body = body_of_clean_lines(
+        [texts[i] for i in indexes if not lines[i].credit],
+        credits=[texts[i] for i in indexes if lines[i].credit],
     )
     links = dict.fromkeys(link for line in [*heading_lines, *body_lines] for link in line.links)
     item = NewsItem(

@@ -78,7 +78,7 @@ class SearchIndex:
 
     def _read_stored_item(self, docnum: int) -> dict:
         with self.reading:
-            data = self.searcher.stored_fields(docnum)[DATA]
+            data = self.searcher.reader().stored_fields(docnum)[DATA]
         return json.loads(data)
 
     def docnum(self, item_id: str) -> int | None:
