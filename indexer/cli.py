@@ -19,7 +19,7 @@ from indexer.build.writer import available_cpus
 from indexer.facets.registry import FACETS
 from indexer.facets.vocabulary import VocabularyError
 from indexer.model import ParseError
-from indexer.pipeline import PageCache, default_index_dir, tagged_items, vocabularies_from
+from indexer.pipeline import Corpus, PageCache, default_index_dir, read_corpus, tagged_items, vocabularies_from
 from indexer.search.request import InvalidRequest, parse_search_request
 
 EXIT_BAD_INPUT = 2
@@ -153,13 +153,14 @@ def cmd_build(args) -> int:
     store = _store(args)
     progress = Progress()
     with store.write_lock():
-        items = _tagged(args, store, vocabularies, progress.stage("parsed"))
+        corpus = _corpus(args, store, vocabularies, progress.stage("parsed"))
         manifest = store.build(
-            items,
+            corpus.items,
             _source_names(args.sources),
             progress=progress.stage("written"),
             processes=args.processes,
             vocabularies=vocabularies,
+            words=corpus.words,
         )
     print(f"built {manifest['version']}: {manifest['documents']} documents in {store.root}")
     return 0
@@ -169,8 +170,8 @@ def cmd_update(args) -> int:
     vocabularies = vocabularies_from(args.vocabularies)
     store = _store(args)
     with store.write_lock():
-        items = _tagged(args, store, vocabularies, Progress().stage("parsed"))
-        counts, manifest = store.update(items, _source_names(args.sources), vocabularies)
+        corpus = _corpus(args, store, vocabularies, Progress().stage("parsed"))
+        counts, manifest = store.update(corpus.items, _source_names(args.sources), vocabularies, corpus.words)
     print(
         f"added {counts.added}, changed {counts.changed}, removed {counts.removed}, "
         f"unchanged {counts.unchanged}; serving {manifest['version']} "
@@ -179,11 +180,11 @@ def cmd_update(args) -> int:
     return 0
 
 
-def _tagged(args, store: IndexStore, vocabularies, progress) -> list:
+def _corpus(args, store: IndexStore, vocabularies, progress) -> Corpus:
     """The items of the sources, parsed in parallel; pages unchanged since
     the last build or update of this index are read from its page cache
     (under the write lock, which is held by whoever uses the cache)."""
-    return tagged_items(
+    return read_corpus(
         args.sources,
         args.timeout,
         vocabularies,

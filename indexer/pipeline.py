@@ -9,6 +9,7 @@ back from the cache, which is what makes an update of unchanged pages fast.
 from __future__ import annotations
 
 import concurrent.futures
+import dataclasses
 import hashlib
 import logging
 import multiprocessing
@@ -19,6 +20,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
+from indexer.build.words import count_words, item_words
 from indexer.facets import extract_facets
 from indexer.facets.vocabulary import Vocabularies
 from indexer.ingest.sources import Fetched, merge_duplicates, pages_of, parse_fetched, read_page, sort_newest_first
@@ -51,6 +53,23 @@ def vocabularies_from(folder: str | os.PathLike[str] | None = None) -> Vocabular
     return Vocabularies(folder) if folder else Vocabularies.bundled()
 
 
+@dataclasses.dataclass
+class TaggedPage:
+    """A page's tagged items, and the number of them each word occurs in."""
+
+    items: list[NewsItem]
+    words: Counter[str]
+
+
+@dataclasses.dataclass
+class Corpus:
+    """Every item of the sources, once, newest first, and their word counts
+    (`indexer.build.words.count_words`, for the index's "did you mean")."""
+
+    items: list[NewsItem]
+    words: Counter[str]
+
+
 def tagged_items(
     sources: Sequence[str] = (),
     timeout: float = 10.0,
@@ -59,72 +78,103 @@ def tagged_items(
     cache: PageCache | None = None,
     progress: Progress | None = None,
 ) -> list[NewsItem]:
-    """Every item of every page, once, newest first, with its facets; pages
-    parsed and items tagged in up to `processes` processes. Raises
-    ParseError for the first page that cannot be read."""
+    """Every item of every page, once, newest first, with its facets."""
+    return read_corpus(sources, timeout, vocabularies, processes, cache, progress).items
+
+
+def read_corpus(
+    sources: Sequence[str] = (),
+    timeout: float = 10.0,
+    vocabularies: Vocabularies | None = None,
+    processes: int = 1,
+    cache: PageCache | None = None,
+    progress: Progress | None = None,
+) -> Corpus:
+    """The tagged items of the sources and their words; pages parsed and
+    items tagged in up to `processes` processes. Raises ParseError for the
+    first page that cannot be read."""
     vocabularies = vocabularies or Vocabularies.bundled()
     pages = [(page, read_page(page, timeout)) for page in pages_of(sources)]
-    keys = [cache.key(page, fetched, vocabularies) if cache else "" for page, fetched in pages]
-    found = [cache.get(key) if cache else None for key in keys]
-    todo = [i for i, items in enumerate(found) if items is None]
+    keys = [cache.key(fetched, vocabularies) if cache else "" for _, fetched in pages]
+    found = [cache.get(key, page) if cache else None for key, (page, _) in zip(keys, pages, strict=True)]
+    todo = [i for i, tagged in enumerate(found) if tagged is None]
     if todo:
         # Below this much text, starting processes costs more than it saves.
         if sum(len(pages[i][1].data) for i in todo) < MIN_BYTES_PER_PROCESS * 2:
             processes = 1
         with _Workers(processes, vocabularies) as workers:
-            for i, items in zip(todo, workers.parse_and_tag([pages[i] for i in todo], progress), strict=True):
-                found[i] = items
+            for i, tagged in zip(todo, workers.parse_and_tag([pages[i] for i in todo], progress), strict=True):
+                found[i] = tagged
                 if cache:
-                    cache.put(keys[i], items)
+                    cache.put(keys[i], tagged)
     if cache:
         cache.keep_only(keys)
         log.info("pages: %d read from the cache, %d parsed", len(pages) - len(todo), len(todo))
-    return _merged([item for items in found if items for item in items], vocabularies)
+    return _merged([tagged for tagged in found if tagged], vocabularies)
 
 
-def _merged(items: list[NewsItem], vocabularies: Vocabularies) -> list[NewsItem]:
+def _merged(pages: list[TaggedPage], vocabularies: Vocabularies) -> Corpus:
     """The same item read from two pages is kept once (`merge_duplicates`),
-    and tagged again: its text is now the two copies' together."""
+    and tagged again: its text is now the two copies' together; its words
+    are counted once."""
+    items = [item for page in pages for item in page.items]
+    words: Counter[str] = Counter()
+    for page in pages:
+        words.update(page.words)
     repeated = {key for key, count in Counter(item.id for item in items).items() if count > 1}
     merged = merge_duplicates(items)
     if repeated:
+        for item in items:
+            if item.id in repeated:
+                words.subtract(item_words(item))
         merged = [extract_facets(item, vocabularies) if item.id in repeated else item for item in merged]
-    return sort_newest_first(merged)
+        for item in merged:
+            if item.id in repeated:
+                words.update(item_words(item))
+        words = +words  # without the words left at 0
+    return Corpus(sort_newest_first(merged), words)
 
 
 class PageCache:
-    """The tagged items of each page, by a key of the page's name and bytes,
-    the vocabularies and the parser's code, in a folder beside the index;
-    used under the index's write lock, by one writer at a time."""
+    """The tagged items of each page, by a key of the page's bytes (and the
+    address its links are relative to), the vocabularies and the parser's
+    code, in a folder beside the index; used under the index's write lock,
+    by one writer at a time. A page moved or copied elsewhere unchanged is
+    still found: its items are given its new name."""
 
     def __init__(self, folder: Path):
         self.folder = folder
 
-    def key(self, page: str, fetched: Fetched, vocabularies: Vocabularies) -> str:
+    def key(self, fetched: Fetched, vocabularies: Vocabularies) -> str:
         digest = hashlib.sha256()
-        for part in (parser_digest(), vocabularies.digest, page, fetched.charset or "", fetched.content_type or ""):
-            digest.update(part.encode("utf-8") + b"\0")
+        for part in (parser_digest(), vocabularies.digest, fetched.base_url, fetched.charset, fetched.content_type):
+            digest.update((part or "").encode("utf-8") + b"\0")
         digest.update(fetched.data)
         return digest.hexdigest()
 
     def _path(self, key: str) -> Path:
         return self.folder / f"{key}.pickle"
 
-    def get(self, key: str) -> list[NewsItem] | None:
+    def get(self, key: str, page: str) -> TaggedPage | None:
+        """The page cached under `key`, as read from `page`."""
         try:
             with open(self._path(key), "rb") as f:
-                return pickle.load(f)
+                tagged = pickle.load(f)
         except FileNotFoundError:
             return None
         except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ValueError) as err:
             log.warning("ignoring an unreadable cached page %s: %s", self._path(key), err)
             return None
+        if not isinstance(tagged, TaggedPage):
+            return None
+        tagged.items = [item if item.page == page else dataclasses.replace(item, page=page) for item in tagged.items]
+        return tagged
 
-    def put(self, key: str, items: list[NewsItem]) -> None:
+    def put(self, key: str, tagged: TaggedPage) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
         partial = self.folder / f".{key}.{os.getpid()}"
         with open(partial, "wb") as f:
-            pickle.dump(items, f, protocol=pickle.HIGHEST_PROTOCOL)
+            pickle.dump(tagged, f, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(partial, self._path(key))
 
     def keep_only(self, keys: Iterable[str]) -> None:
@@ -176,9 +226,10 @@ class _Workers:
         if self.pool:
             self.pool.shutdown(cancel_futures=True)
 
-    def parse_and_tag(self, pages: list[tuple[str, Fetched]], progress: Progress | None) -> list[list[NewsItem]]:
-        """Each page's items, tagged: pages are parsed one per task, and their
-        items tagged in chunks, so one large page is spread over the pool too."""
+    def parse_and_tag(self, pages: list[tuple[str, Fetched]], progress: Progress | None) -> list[TaggedPage]:
+        """Each page's items, tagged, and their words: pages are parsed one
+        per task, and their items tagged in chunks, so one large page is
+        spread over the pool too."""
         parsed = list(self.pool.map(_parse, pages)) if self.pool else [_parse(page) for page in pages]
         chunks = [
             (i, items[start : start + TAG_CHUNK])
@@ -186,16 +237,17 @@ class _Workers:
             for start in range(0, len(items), TAG_CHUNK)
         ]
         total = sum(map(len, parsed))
-        tagged: list[list[NewsItem]] = [[] for _ in pages]
+        tagged = [TaggedPage([], Counter()) for _ in pages]
         done = 0
         started = time.monotonic()
         if self.pool is None:
-            results: Iterable[list[NewsItem]] = (_tag(chunk, self.vocabularies) for _, chunk in chunks)
+            results: Iterable[TaggedPage] = (_tag(chunk, self.vocabularies) for _, chunk in chunks)
         else:
             results = self.pool.map(_tag_in_worker, [chunk for _, chunk in chunks])
-        for (i, _), items in zip(chunks, results, strict=True):
-            tagged[i].extend(items)
-            done += len(items)
+        for (i, _), part in zip(chunks, results, strict=True):
+            tagged[i].items.extend(part.items)
+            tagged[i].words.update(part.words)
+            done += len(part.items)
             if progress:
                 progress(done, total)
         log.debug("tagged %d items in %.1f s", total, time.monotonic() - started)
@@ -206,8 +258,8 @@ def _parse(page: tuple[str, Fetched]) -> list[NewsItem]:
     return list(parse_fetched(*page).items)
 
 
-def _tag(items: Sequence[NewsItem], vocabularies: Vocabularies) -> list[NewsItem]:
-    return [extract_facets(item, vocabularies) for item in items]
+def _tag(items: Sequence[NewsItem], vocabularies: Vocabularies) -> TaggedPage:
+    return TaggedPage([extract_facets(item, vocabularies) for item in items], count_words(items))
 
 
 # In a worker process: the vocabularies it tags with, set once when it starts.
@@ -219,6 +271,6 @@ def _start_worker(vocabularies: Vocabularies) -> None:
     _WORKER_VOCABULARIES = vocabularies
 
 
-def _tag_in_worker(items: Sequence[NewsItem]) -> list[NewsItem]:
+def _tag_in_worker(items: Sequence[NewsItem]) -> TaggedPage:
     assert _WORKER_VOCABULARIES is not None, "set by _start_worker"
     return _tag(items, _WORKER_VOCABULARIES)

@@ -9,11 +9,12 @@ from pathlib import Path
 import pytest
 
 from indexer import pipeline
+from indexer.build.words import count_words
 from indexer.facets import extract_facets
 from indexer.facets.vocabulary import Vocabularies
 from indexer.ingest.sources import bundled_corpus, load_items
 from indexer.model import ParseError
-from indexer.pipeline import PageCache, tagged_items
+from indexer.pipeline import PageCache, read_corpus, tagged_items
 
 # bench/ is not part of the installed package: import it from the checkout.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -38,9 +39,10 @@ def reference(sources) -> list:
 def test_parallel_parsing_and_tagging_gives_the_same_items(pages, monkeypatch):
     monkeypatch.setattr(pipeline, "MIN_BYTES_PER_PROCESS", 1)
     monkeypatch.setattr(pipeline, "TAG_CHUNK", 50)
-    found = tagged_items([str(pages)], processes=2)
-    assert found == reference([str(pages)])
-    assert len(found) == 600 + 37
+    corpus = read_corpus([str(pages)], processes=2)
+    assert corpus.items == reference([str(pages)])
+    assert len(corpus.items) == 600 + 37
+    assert corpus.words == count_words(corpus.items)
 
 
 def test_an_item_on_two_pages_is_kept_once_and_tagged_as_merged(tmp_path):
@@ -51,16 +53,18 @@ def test_an_item_on_two_pages_is_kept_once_and_tagged_as_merged(tmp_path):
     (tmp_path / "two.txt").write_text(
         page[:heading_end] + "Interpol and Europol took part.\n\n" + page[heading_end:], "utf-8"
     )
-    assert tagged_items([str(tmp_path)]) == reference([str(tmp_path)])
+    corpus = read_corpus([str(tmp_path)])
+    assert corpus.items == reference([str(tmp_path)])
+    assert corpus.words == count_words(corpus.items)  # the merged item's words counted once
 
 
 def test_a_cached_page_is_not_parsed_again(pages, tmp_path, monkeypatch):
     cache = PageCache(tmp_path / "cache")
-    first = tagged_items([str(pages)], cache=cache)
+    first = read_corpus([str(pages)], cache=cache)
     parsed: list[str] = []
     real_parse = pipeline._parse
     monkeypatch.setattr(pipeline, "_parse", lambda page: parsed.append(page[0]) or real_parse(page))
-    assert tagged_items([str(pages)], cache=cache) == first
+    assert read_corpus([str(pages)], cache=cache) == first
     assert parsed == []
 
 
@@ -78,6 +82,18 @@ def test_changed_pages_only_are_parsed_again(pages, tmp_path, monkeypatch):
     assert parsed == [str(folder / "b.txt")]
     # The cache keeps the pages of the last run only.
     assert len(list((tmp_path / "cache").glob("*.pickle"))) == 3
+
+
+def test_a_page_copied_elsewhere_unchanged_is_read_from_the_cache_under_its_new_name(pages, tmp_path, monkeypatch):
+    cache = PageCache(tmp_path / "cache")
+    tagged_items([str(pages)], cache=cache)
+    copied = tmp_path / "copied"
+    shutil.copytree(pages, copied)
+    parsed: list[str] = []
+    real_parse = pipeline._parse
+    monkeypatch.setattr(pipeline, "_parse", lambda page: parsed.append(page[0]) or real_parse(page))
+    assert tagged_items([str(copied)], cache=cache) == reference([str(copied)])
+    assert parsed == []
 
 
 def test_other_vocabularies_or_another_parser_parse_every_page_again(pages, tmp_path, monkeypatch):

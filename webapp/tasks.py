@@ -107,7 +107,7 @@ def run(task_file: Path) -> int:
     from indexer.build.writer import available_cpus
     from indexer.facets.vocabulary import VocabularyError
     from indexer.model import ParseError
-    from indexer.pipeline import PageCache, tagged_items, vocabularies_from
+    from indexer.pipeline import PageCache, read_corpus, vocabularies_from
 
     index_dir = task_file.parent.parent
     with _queue_lock(index_dir):
@@ -119,13 +119,14 @@ def run(task_file: Path) -> int:
         store = IndexStore(index_dir)
         with store.write_lock():  # which the page cache is used under
             # One CPU is left to the workers answering searches meanwhile.
-            items = tagged_items(
+            corpus = read_corpus(
                 task.params["sources"],
                 vocabularies=vocabularies,
                 processes=max(1, available_cpus() - 1),
                 cache=PageCache(store.page_cache_folder),
             )
-            counts, manifest = store.update(items, task.params["sources"] or ["bundled"], vocabularies)
+            sources = task.params["sources"] or ["bundled"]
+            counts, manifest = store.update(corpus.items, sources, vocabularies, corpus.words)
     except ParseError as err:
         task.state, task.error = "failed", {"message": str(err), "page": err.page, "line": err.line}
     except (VocabularyError, OSError, RuntimeError) as err:

@@ -22,6 +22,7 @@ and a build killed midway leaves the old index serving.
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import dataclasses
 import datetime as dt
@@ -41,7 +42,7 @@ import whoosh.index
 from indexer.build.flat import write_missing
 from indexer.build.schema import CONTENT_HASH, ID, build_schema, item_to_document
 from indexer.build.whoosh_private import SEGMENTS_COMPOUND
-from indexer.build.words import WORDS_FILE, write_words
+from indexer.build.words import WORDS_FILE, count_words, write_words
 from indexer.build.writer import write_new_index
 from indexer.facets.vocabulary import Vocabularies
 from indexer.model import NewsItem
@@ -184,15 +185,22 @@ class IndexStore:
         progress: ProgressCallback | None = None,
         processes: int = 1,
         vocabularies: Vocabularies | None = None,
+        words: collections.Counter[str] | None = None,
     ) -> dict:
         """Write a complete new version from `items` (tagged with
         `vocabularies`, by default the bundled ones), in up to `processes`
-        processes, and swap it in."""
+        processes, and swap it in. `words` are the items' word counts
+        (`indexer.build.words.count_words`), when known already."""
         with self.write_lock():
-            return self._build_locked(items, sources, progress, processes, vocabularies or Vocabularies.bundled())
+            vocabularies = vocabularies or Vocabularies.bundled()
+            return self._build_locked(items, sources, progress, processes, vocabularies, words)
 
     def update(
-        self, items: Sequence[NewsItem], sources: Sequence[str] = (), vocabularies: Vocabularies | None = None
+        self,
+        items: Sequence[NewsItem],
+        sources: Sequence[str] = (),
+        vocabularies: Vocabularies | None = None,
+        words: collections.Counter[str] | None = None,
     ) -> tuple[UpdateCounts, dict]:
         """Apply only the differences between `items` and the serving index:
         new ids are added, ids whose content hash changed are replaced, ids
@@ -203,8 +211,8 @@ class IndexStore:
         with self.write_lock():
             current = self.current_version()
             if current is not None and self._can_update(current, vocabularies):
-                return self._update_locked(current, items, sources, vocabularies)
-            manifest = self._build_locked(items, sources, None, 1, vocabularies)
+                return self._update_locked(current, items, sources, vocabularies, words)
+            manifest = self._build_locked(items, sources, None, 1, vocabularies, words)
             return UpdateCounts(added=manifest["documents"], changed=0, removed=0, unchanged=0), manifest
 
     def _can_update(self, version: str, vocabularies: Vocabularies) -> bool:
@@ -218,6 +226,7 @@ class IndexStore:
         progress: ProgressCallback | None,
         processes: int,
         vocabularies: Vocabularies,
+        words: collections.Counter[str] | None,
     ) -> dict:
         self._remove_abandoned_versions()
         version, path = self._new_version_dir()
@@ -227,12 +236,17 @@ class IndexStore:
         except BaseException:
             shutil.rmtree(path, ignore_errors=True)
             raise
-        manifest = self._finish_version(version, index, sources, items, vocabularies)
+        manifest = self._finish_version(version, index, sources, items, vocabularies, words)
         log.info("built index %s: %d documents", version, manifest["documents"])
         return manifest
 
     def _update_locked(
-        self, current: str, items: Sequence[NewsItem], sources: Sequence[str], vocabularies: Vocabularies
+        self,
+        current: str,
+        items: Sequence[NewsItem],
+        sources: Sequence[str],
+        vocabularies: Vocabularies,
+        words: collections.Counter[str] | None,
     ) -> tuple[UpdateCounts, dict]:
         self._remove_abandoned_versions()
         indexed = self._content_hashes(current)
@@ -267,7 +281,7 @@ class IndexStore:
         except BaseException:
             shutil.rmtree(path, ignore_errors=True)
             raise
-        manifest = self._finish_version(version, index, sources, items, vocabularies)
+        manifest = self._finish_version(version, index, sources, items, vocabularies, words)
         log.info("updated index %s -> %s: %s", current, version, counts)
         return counts, manifest
 
@@ -294,9 +308,10 @@ class IndexStore:
         sources: Sequence[str],
         items: Sequence[NewsItem],
         vocabularies: Vocabularies,
+        words: collections.Counter[str] | None,
     ) -> dict:
         path = self.version_path(version)
-        write_words(items, path)
+        write_words(count_words(items) if words is None else words, path)
         (path / CONTENT_HASHES).write_text(json.dumps({item.id: item.content_hash for item in items}), "utf-8")
         vocabularies.copy_to(path / VOCABULARIES)
         manifest = {

@@ -22,10 +22,19 @@ def words_of(text: str) -> set[str]:
     return {word for word in words if len(word) >= 3 and word not in STOP_WORDS}
 
 
-def write_words(items: Iterable[NewsItem], folder: Path) -> None:
+def item_words(item: NewsItem) -> set[str]:
+    return words_of(f"{item.title}\n{item.body}")
+
+
+def count_words(items: Iterable[NewsItem]) -> collections.Counter[str]:
+    """Each word and the number of `items` it occurs in."""
     counts: collections.Counter[str] = collections.Counter()
     for item in items:
-        counts.update(words_of(f"{item.title}\n{item.body}"))
+        counts.update(item_words(item))
+    return counts
+
+
+def write_words(counts: collections.Counter[str], folder: Path) -> None:
     (folder / WORDS_FILE).write_text(json.dumps(dict(counts), ensure_ascii=False), "utf-8")
 
 
