@@ -9,7 +9,9 @@ back from the cache, which is what makes an update of unchanged pages fast.
 from __future__ import annotations
 
 import concurrent.futures
+import contextlib
 import dataclasses
+import gc
 import hashlib
 import logging
 import multiprocessing
@@ -17,7 +19,7 @@ import os
 import pickle
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 
 from indexer.build.words import count_words, item_words
@@ -96,7 +98,8 @@ def read_corpus(
     vocabularies = vocabularies or Vocabularies.bundled()
     pages = [(page, read_page(page, timeout)) for page in pages_of(sources)]
     keys = [cache.key(fetched, vocabularies) if cache else "" for _, fetched in pages]
-    found = [cache.get(key, page) if cache else None for key, (page, _) in zip(keys, pages, strict=True)]
+    with _collection_paused():  # unpickling makes many objects, none of them garbage
+        found = [cache.get(key, page) if cache else None for key, (page, _) in zip(keys, pages, strict=True)]
     todo = [i for i, tagged in enumerate(found) if tagged is None]
     if todo:
         # Below this much text, starting processes costs more than it saves.
@@ -133,6 +136,17 @@ def _merged(pages: list[TaggedPage], vocabularies: Vocabularies) -> Corpus:
                 words.update(item_words(item))
         words = +words  # without the words left at 0
     return Corpus(sort_newest_first(merged), words)
+
+
+@contextlib.contextmanager
+def _collection_paused() -> Iterator[None]:
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 class PageCache:

@@ -20,12 +20,14 @@ from indexer.build.schema import DATE_END, DATE_START, FACET_FIELDS, PRIMARY_FIE
 
 @dataclasses.dataclass(frozen=True)
 class FacetColumn:
-    """One facet as (document, value) pairs: counting the values of any set
-    of documents is one `bincount` over the pairs whose document is in it."""
+    """One facet as (document, value) pairs grouped by value: counting the
+    values of any set of documents is one gather of the pairs' documents
+    and one sum per value's run of pairs."""
 
     values: tuple[str, ...]  # value number j is values[j]
-    documents: np.ndarray  # int: the document of each pair
-    value_numbers: np.ndarray  # int: the value of each pair
+    documents: np.ndarray  # int32: the document of each pair
+    value_numbers: np.ndarray  # int: the value of each pair, ascending
+    starts: np.ndarray  # int: where each value's pairs start (every value has some)
 
     def column(self, value: str) -> int | None:
         try:
@@ -40,7 +42,9 @@ class FacetColumn:
         return mask
 
     def counts(self, mask: np.ndarray) -> np.ndarray:
-        return np.bincount(self.value_numbers[mask[self.documents]], minlength=len(self.values))
+        if not len(self.values):
+            return np.zeros(0, dtype=np.int64)
+        return np.add.reduceat(mask[self.documents].view(np.uint8), self.starts, dtype=np.int64)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -98,16 +102,20 @@ def _month_key(ordinal: int) -> int:
 
 
 def _read_facet_column(reader: IndexReader, fieldname: str) -> FacetColumn:
-    values = tuple(term.decode("utf-8") if isinstance(term, bytes) else term for term in reader.field_terms(fieldname))
-    documents, value_numbers = [], []
-    for j, value in enumerate(values):
+    terms = [term.decode("utf-8") if isinstance(term, bytes) else term for term in reader.field_terms(fieldname)]
+    values, documents, value_numbers, starts = [], [], [], []
+    for value in terms:
         docnums = list(reader.postings(fieldname, value).all_ids())
-        documents.extend(docnums)
-        value_numbers.extend([j] * len(docnums))
+        if docnums:
+            starts.append(len(documents))
+            documents.extend(docnums)
+            value_numbers.extend([len(values)] * len(docnums))
+            values.append(value)
     return FacetColumn(
-        values=values,
-        documents=np.asarray(documents, dtype=np.int64),
+        values=tuple(values),
+        documents=np.asarray(documents, dtype=np.int32),
         value_numbers=np.asarray(value_numbers, dtype=np.int64),
+        starts=np.asarray(starts, dtype=np.int64),
     )
 
 

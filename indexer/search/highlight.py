@@ -247,9 +247,7 @@ def proximity(text: str, terms: frozenset[str]) -> float:
     """1.0 when every term occurs in `text` within a window of about as many
     words as there are terms, falling towards 0 as the closest such window
     widens; 0 when some term is missing."""
-    positions = [
-        (i, term) for i, match in enumerate(TOKEN.finditer(text)) if (term := index_term(match.group())) in terms
-    ]
+    positions = [(i, term) for i, term in enumerate(map(index_term, TOKEN.findall(text))) if term in terms]
     if len({term for _, term in positions}) < len(terms):
         return 0.0
     best = len(text)
