@@ -103,7 +103,10 @@ def _month_key(ordinal: int) -> int:
 
 def _read_facet_column(reader: IndexReader, fieldname: str) -> FacetColumn:
     terms = [term.decode("utf-8") if isinstance(term, bytes) else term for term in reader.field_terms(fieldname)]
-    values, documents, value_numbers, starts = [], [], [], []
+    values: list[str] = []
+    documents: list[int] = []
+    value_numbers: list[int] = []
+    starts: list[int] = []
     for value in terms:
         docnums = list(reader.postings(fieldname, value).all_ids())
         if docnums:
