@@ -1,6 +1,7 @@
 """The app under a real gunicorn on 127.0.0.1, as `newsearch serve` runs it."""
 
 import json
+import types
 import urllib.error
 import urllib.request
 
@@ -8,6 +9,7 @@ import pytest
 from servers import running_server
 
 from indexer.build.store import IndexStore
+from webapp import create_app, gunicorn_conf
 
 pytestmark = pytest.mark.server
 
@@ -45,3 +47,13 @@ def test_gunicorn_workers_pick_up_a_rebuild_without_restart(server, corpus_items
     # Each of the two workers must see the new version on its next request.
     for _ in range(6):
         assert get(f"{base}/healthz")[1]["documents"] == 5
+
+
+def test_a_worker_opens_the_serving_index_as_it_starts(tmp_path, corpus_items):
+    index_dir = tmp_path / "index"
+    app = create_app({"INDEX_DIR": str(index_dir)})
+    gunicorn_conf.post_worker_init(types.SimpleNamespace(wsgi=app))  # no index yet: nothing to open
+    assert not app.extensions["catalog"]._open
+    IndexStore(index_dir).build(corpus_items)
+    gunicorn_conf.post_worker_init(types.SimpleNamespace(wsgi=app))
+    assert list(app.extensions["catalog"]._open) == [IndexStore(index_dir).current_version()]
