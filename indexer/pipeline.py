@@ -36,9 +36,9 @@ TAG_CHUNK = 250
 # Pages are parsed in several processes only when there is this much text
 # (about 300 items) for each.
 MIN_BYTES_PER_PROCESS = 1 << 20
-# The code whose change may change parsed or tagged items: a change to any
-# of these files invalidates every cached page.
-PARSER_CODE = ("ingest", "facets", "model.py")
+# The code whose change may change parsed or tagged items or their words:
+# a change to any of these files invalidates every cached page.
+PARSER_CODE = ("ingest", "facets", "model.py", "build/words.py", "build/analysis.py")
 
 # Told how many items have been parsed and tagged so far, of how many.
 Progress = Callable[[int, int], None]
