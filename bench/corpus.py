@@ -15,6 +15,7 @@ generator, so a changed generator makes them anew.
 
 from __future__ import annotations
 
+import argparse
 import dataclasses
 import hashlib
 import json
@@ -90,6 +91,33 @@ class Corpus:
     jsonl: Path  # the same items, one JSON object a line
     timed: list[Query]
     warmup: list[Query]  # none with a timed query's words and filter
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options that choose the corpus and the query logs."""
+    parser.add_argument("--items", type=int, default=20000, help="items in the corpus")
+    parser.add_argument("--queries", type=int, default=300, help="queries in the timed log")
+    parser.add_argument("--warmup-queries", type=int, default=500, help="queries in the warm-up log, before dropping")
+    parser.add_argument("--query-seed", type=int, default=101, help="seed of the timed log")
+    parser.add_argument("--warmup-seed", type=int, default=202, help="seed of the warm-up log")
+    parser.add_argument("--workdir", type=Path, default=Path("/tmp/newsearch-bench"), help="corpora, indexes, venv")
+    parser.add_argument("--make-corpus", type=Path, default=DEFAULT_MAKE_CORPUS, help="the corpus generator")
+
+
+def prepare_from(args: argparse.Namespace) -> tuple[Path, Corpus]:
+    """The work directory (made if missing) and the corpus that the options
+    of `add_arguments` choose."""
+    workdir = args.workdir.resolve()
+    workdir.mkdir(parents=True, exist_ok=True)
+    return workdir, prepare(
+        args.make_corpus.resolve(),
+        workdir,
+        args.items,
+        args.queries,
+        args.warmup_queries,
+        args.query_seed,
+        args.warmup_seed,
+    )
 
 
 def prepare(

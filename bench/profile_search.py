@@ -22,7 +22,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from bench import builds
-from bench.corpus import DEFAULT_MAKE_CORPUS, prepare
+from bench.corpus import add_arguments as add_corpus_arguments
+from bench.corpus import prepare_from
 from bench.search_bench import newsearch_runner
 from indexer.build.store import IndexStore
 from indexer.search.engine import Catalog
@@ -50,29 +51,13 @@ STEPS = (
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.profile_search", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--items", type=int, default=20000)
-    parser.add_argument("--queries", type=int, default=300, help="queries in the timed log")
-    parser.add_argument("--warmup-queries", type=int, default=500)
-    parser.add_argument("--query-seed", type=int, default=101)
-    parser.add_argument("--warmup-seed", type=int, default=202)
-    parser.add_argument("--workdir", type=Path, default=Path("/tmp/newsearch-bench"))
-    parser.add_argument("--make-corpus", type=Path, default=DEFAULT_MAKE_CORPUS)
+    add_corpus_arguments(parser)
     parser.add_argument("--index", type=Path, help="index directory to use (default: built into the work directory)")
     parser.add_argument("--top", type=int, default=25)
     parser.add_argument("--dump", type=Path, help="also write the raw profile here (for pstats, snakeviz)")
     args = parser.parse_args(argv)
 
-    workdir = args.workdir.resolve()
-    workdir.mkdir(parents=True, exist_ok=True)
-    corpus = prepare(
-        args.make_corpus.resolve(),
-        workdir,
-        args.items,
-        args.queries,
-        args.warmup_queries,
-        args.query_seed,
-        args.warmup_seed,
-    )
+    workdir, corpus = prepare_from(args)
     store = IndexStore(args.index or workdir / f"profile-{args.items}" / "index")
     if not store.exists():
         built = builds.build(store.root, corpus.pages)

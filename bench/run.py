@@ -33,7 +33,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from bench import builds, http_bench
-from bench.corpus import DEFAULT_MAKE_CORPUS, Corpus, prepare, read_items
+from bench.corpus import Corpus, prepare_from, read_items
+from bench.corpus import add_arguments as add_corpus_arguments
 from bench.reference import Reference, run_tantivy, tantivy_python
 from bench.search_bench import build_plain, time_in_process
 from bench.stats import PERCENTILES, summary
@@ -304,31 +305,15 @@ def print_targets(figures: dict) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--items", type=int, default=20000, help="items in the corpus")
-    parser.add_argument("--queries", type=int, default=300, help="queries in the timed log")
-    parser.add_argument("--warmup-queries", type=int, default=500, help="queries in the warm-up log, before dropping")
-    parser.add_argument("--query-seed", type=int, default=101, help="seed of the timed log")
-    parser.add_argument("--warmup-seed", type=int, default=202, help="seed of the warm-up log")
+    add_corpus_arguments(parser)
     parser.add_argument("--workers", type=int, default=TARGET_WORKERS, help="gunicorn workers")
     parser.add_argument("--clients", type=int, nargs="+", default=[1, 4, 16], help="concurrent HTTP clients")
-    parser.add_argument("--workdir", type=Path, default=Path("/tmp/newsearch-bench"), help="corpora, indexes, venv")
-    parser.add_argument("--make-corpus", type=Path, default=DEFAULT_MAKE_CORPUS, help="the corpus generator")
     parser.add_argument("--json", type=Path, help="also write every figure to this file")
     parser.add_argument("--no-tantivy", action="store_true", help="leave out the tantivy reference")
     args = parser.parse_args(argv)
     started = time.perf_counter()
 
-    workdir = args.workdir.resolve()
-    workdir.mkdir(parents=True, exist_ok=True)
-    corpus = prepare(
-        args.make_corpus.resolve(),
-        workdir,
-        args.items,
-        args.queries,
-        args.warmup_queries,
-        args.query_seed,
-        args.warmup_seed,
-    )
+    workdir, corpus = prepare_from(args)
     folder = workdir / f"run-{args.items}"
     pages = builds.copy_pages(corpus.pages, folder / "pages")
     index_dir, plain_dir = folder / "index", folder / "whoosh"

@@ -56,17 +56,10 @@ def vocabularies_from(folder: str | os.PathLike[str] | None = None) -> Vocabular
 
 
 @dataclasses.dataclass
-class TaggedPage:
-    """A page's tagged items, and the number of them each word occurs in."""
-
-    items: list[NewsItem]
-    words: Counter[str]
-
-
-@dataclasses.dataclass
 class Corpus:
-    """Every item of the sources, once, newest first, and their word counts
-    (`indexer.build.words.count_words`, for the index's "did you mean")."""
+    """Tagged items and the number of them each word occurs in
+    (`indexer.build.words.count_words`, for the index's "did you mean"):
+    of one page, or of every source, once each, newest first."""
 
     items: list[NewsItem]
     words: Counter[str]
@@ -116,7 +109,7 @@ def read_corpus(
     return _merged([tagged for tagged in found if tagged], vocabularies)
 
 
-def _merged(pages: list[TaggedPage], vocabularies: Vocabularies) -> Corpus:
+def _merged(pages: list[Corpus], vocabularies: Vocabularies) -> Corpus:
     """The same item read from two pages is kept once (`merge_duplicates`),
     and tagged again: its text is now the two copies' together; its words
     are counted once."""
@@ -169,7 +162,7 @@ class PageCache:
     def _path(self, key: str) -> Path:
         return self.folder / f"{key}.pickle"
 
-    def get(self, key: str, page: str) -> TaggedPage | None:
+    def get(self, key: str, page: str) -> Corpus | None:
         """The page cached under `key`, as read from `page`."""
         try:
             with open(self._path(key), "rb") as f:
@@ -179,12 +172,12 @@ class PageCache:
         except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ValueError) as err:
             log.warning("ignoring an unreadable cached page %s: %s", self._path(key), err)
             return None
-        if not isinstance(tagged, TaggedPage):
+        if not isinstance(tagged, Corpus):
             return None
         tagged.items = [item if item.page == page else dataclasses.replace(item, page=page) for item in tagged.items]
         return tagged
 
-    def put(self, key: str, tagged: TaggedPage) -> None:
+    def put(self, key: str, tagged: Corpus) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
         partial = self.folder / f".{key}.{os.getpid()}"
         with open(partial, "wb") as f:
@@ -240,7 +233,7 @@ class _Workers:
         if self.pool:
             self.pool.shutdown(cancel_futures=True)
 
-    def parse_and_tag(self, pages: list[tuple[str, Fetched]], progress: Progress | None) -> list[TaggedPage]:
+    def parse_and_tag(self, pages: list[tuple[str, Fetched]], progress: Progress | None) -> list[Corpus]:
         """Each page's items, tagged, and their words: pages are parsed one
         per task, and their items tagged in chunks, so one large page is
         spread over the pool too."""
@@ -251,11 +244,11 @@ class _Workers:
             for start in range(0, len(items), TAG_CHUNK)
         ]
         total = sum(map(len, parsed))
-        tagged = [TaggedPage([], Counter()) for _ in pages]
+        tagged = [Corpus([], Counter()) for _ in pages]
         done = 0
         started = time.monotonic()
         if self.pool is None:
-            results: Iterable[TaggedPage] = (_tag(chunk, self.vocabularies) for _, chunk in chunks)
+            results: Iterable[Corpus] = (_tag(chunk, self.vocabularies) for _, chunk in chunks)
         else:
             results = self.pool.map(_tag_in_worker, [chunk for _, chunk in chunks])
         for (i, _), part in zip(chunks, results, strict=True):
@@ -272,8 +265,8 @@ def _parse(page: tuple[str, Fetched]) -> list[NewsItem]:
     return list(parse_fetched(*page).items)
 
 
-def _tag(items: Sequence[NewsItem], vocabularies: Vocabularies) -> TaggedPage:
-    return TaggedPage([extract_facets(item, vocabularies) for item in items], count_words(items))
+def _tag(items: Sequence[NewsItem], vocabularies: Vocabularies) -> Corpus:
+    return Corpus([extract_facets(item, vocabularies) for item in items], count_words(items))
 
 
 # In a worker process: the vocabularies it tags with, set once when it starts.
@@ -285,6 +278,6 @@ def _start_worker(vocabularies: Vocabularies) -> None:
     _WORKER_VOCABULARIES = vocabularies
 
 
-def _tag_in_worker(items: Sequence[NewsItem]) -> TaggedPage:
+def _tag_in_worker(items: Sequence[NewsItem]) -> Corpus:
     assert _WORKER_VOCABULARIES is not None, "set by _start_worker"
     return _tag(items, _WORKER_VOCABULARIES)

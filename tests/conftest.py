@@ -1,5 +1,6 @@
 import pytest
 
+from indexer.build import writer as writer_module
 from indexer.build.store import IndexStore
 from indexer.pipeline import tagged_items
 from indexer.search.engine import Catalog
@@ -23,6 +24,22 @@ def corpus_index_dir(tmp_path_factory, corpus_items):
 @pytest.fixture
 def corpus_index(corpus_index_dir):
     return Catalog(IndexStore(corpus_index_dir)).current()
+
+
+@pytest.fixture(params=["one segment", "three segments", "updated"])
+def shaped_store(request, tmp_path, corpus_items, monkeypatch):
+    """The bundled corpus in an index of one segment, of three, or of two
+    after an update (which deleted documents in the first)."""
+    store = IndexStore(tmp_path)
+    if request.param == "three segments":
+        monkeypatch.setattr(writer_module, "MIN_DOCUMENTS_PER_PROCESS", 5)
+        store.build(corpus_items, processes=3)
+    elif request.param == "updated":
+        store.build(corpus_items[:30])
+        store.update(corpus_items[5:])
+    else:
+        store.build(corpus_items)
+    return store
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ update with deletions, and for a version written without them."""
 import numpy as np
 import pytest
 
-from indexer.build import writer as writer_module
 from indexer.build.flat import ARRAYS, POSITION_STRIDE, array_path, flat_fields
 from indexer.build.store import IndexStore
 from indexer.build.whoosh_private import segment_readers
@@ -43,18 +42,9 @@ def assert_flat_is_whoosh(index) -> None:
     assert terms > 1000
 
 
-@pytest.fixture(params=["one segment", "three segments", "updated"])
-def store(request, tmp_path, corpus_items, monkeypatch):
-    store = IndexStore(tmp_path)
-    if request.param == "three segments":
-        monkeypatch.setattr(writer_module, "MIN_DOCUMENTS_PER_PROCESS", 5)
-        store.build(corpus_items, processes=3)
-    elif request.param == "updated":  # a second segment, and deleted documents in the first
-        store.build(corpus_items[:30])
-        store.update(corpus_items[5:])
-    else:
-        store.build(corpus_items)
-    return store
+@pytest.fixture
+def store(shaped_store):
+    return shaped_store
 
 
 def test_flat_postings_hold_what_whoosh_reads(store):

@@ -6,10 +6,8 @@ import numpy as np
 import pytest
 from whoosh import query
 
-from indexer.build import writer as writer_module
 from indexer.build.analysis import TOKEN, index_term
 from indexer.build.schema import BODY, TITLE
-from indexer.build.store import IndexStore
 from indexer.search.engine import Catalog
 from indexer.search.matching import MAX_EXPANSIONS, MAX_PATTERNS, MAX_SLOP, MAX_WORDS, Cost
 from indexer.search.postings import POSITION_STRIDE
@@ -44,18 +42,9 @@ def whoosh_mask(index, q: query.Query) -> np.ndarray:
     return mask
 
 
-@pytest.fixture(params=["one segment", "three segments", "updated"])
-def index(request, tmp_path, corpus_items, monkeypatch):
-    store = IndexStore(tmp_path)
-    if request.param == "three segments":
-        monkeypatch.setattr(writer_module, "MIN_DOCUMENTS_PER_PROCESS", 5)
-        store.build(corpus_items, processes=3)
-    elif request.param == "updated":  # a second segment, and deleted documents in the first
-        store.build(corpus_items[:30])
-        store.update(corpus_items[5:])
-    else:
-        store.build(corpus_items)
-    return Catalog(store).current()
+@pytest.fixture
+def index(shaped_store):
+    return Catalog(shaped_store).current()
 
 
 def test_phrases_match_what_whoosh_matches(index, corpus_items):
