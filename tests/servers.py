@@ -5,14 +5,28 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import signal
 import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+
+import pytest
+
+
+def fetch(url: str, timeout: float = 10.0) -> tuple[int, dict[str, str], bytes]:
+    """Status, headers and body; HTTP errors are answers, not exceptions."""
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:
+            return response.status, dict(response.headers), response.read()
+    except urllib.error.HTTPError as err:
+        with err:
+            return err.code, dict(err.headers), err.read()
 
 
 def free_port() -> int:
@@ -66,3 +80,89 @@ def _wait_until_up(base: str, process: subprocess.Popen, deadline: float = 30.0)
         except OSError:
             time.sleep(0.1)
     raise TimeoutError("server did not come up")
+
+
+REDIS_SERVER = "/usr/bin/redis-server"
+
+
+@contextlib.contextmanager
+def running_redis(workdir: Path) -> Iterator[tuple[str, subprocess.Popen]]:
+    """A real redis-server (Debian's package) on a free loopback port, with
+    nothing saved to disk. Yields its URL and its process."""
+    port = free_port()
+    command = [REDIS_SERVER, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
+    with open(workdir / f"redis-{port}.log", "wb") as log:
+        process = subprocess.Popen(command, cwd=workdir, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        try:
+            stop = time.monotonic() + 10
+            while True:
+                try:
+                    with socket.create_connection(("127.0.0.1", port), timeout=1) as sock:
+                        sock.sendall(b"PING\r\n")
+                        if sock.recv(16).startswith(b"+PONG"):
+                            break
+                except OSError:
+                    pass
+                if process.poll() is not None or time.monotonic() > stop:
+                    raise RuntimeError("redis-server did not come up")
+                time.sleep(0.05)
+            yield f"redis://127.0.0.1:{port}", process
+        finally:
+            if process.poll() is None:
+                process.terminate()
+                process.wait(10)
+
+
+NGINX = "/usr/sbin/nginx"
+NGINX_ACCESS_LOG = "nginx-access.log"
+NGINX_ERROR_LOG = "nginx-error.log"
+
+
+@contextlib.contextmanager
+def running_nginx(config: str | Path, workdir: Path) -> Iterator[str]:
+    """Debian's nginx with `config` (its text, or a file of it) on a free
+    port of 127.0.0.1: its `listen` lines are the one thing changed. The
+    prefix is `workdir/nginx`; the access log (stdout) and the error log
+    (stderr) are kept in workdir, and the error log is printed if the block
+    fails. Yields the base URL."""
+    text = config.read_text("utf-8") if isinstance(config, Path) else config
+    port = free_port()
+    text, listens = re.subn(r"^(\s*)listen\s+[^;]+;", rf"\g<1>listen 127.0.0.1:{port};", text, flags=re.M)
+    if not listens:
+        raise ValueError("the nginx configuration has no `listen` line")
+    prefix = workdir / "nginx"
+    prefix.mkdir()
+    (prefix / "nginx.conf").write_text(text, "utf-8")
+    # As root, workers would run as `nobody`, who cannot enter the test's
+    # temporary directory for the buffers and the cache.
+    main = "daemon off;" + (" user root;" if os.geteuid() == 0 else "")
+    command = [NGINX, "-p", f"{prefix}/", "-c", str(prefix / "nginx.conf"), "-g", main]
+    error_log = workdir / NGINX_ERROR_LOG
+    with open(workdir / NGINX_ACCESS_LOG, "wb") as access, open(error_log, "wb") as errors:
+        process = subprocess.Popen(command, stdout=access, stderr=errors, start_new_session=True)
+    try:
+        stop = time.monotonic() + 10
+        while True:
+            if process.poll() is not None or time.monotonic() > stop:
+                raise RuntimeError(f"nginx did not come up (exit status {process.poll()})")
+            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=1):
+                break
+            time.sleep(0.05)
+        yield f"http://127.0.0.1:{port}"
+    except BaseException:
+        print(f"--- {error_log}:\n{error_log.read_text('utf-8', errors='replace')}")
+        raise
+    finally:
+        if process.poll() is None:
+            process.terminate()
+            process.wait(10)
+
+
+def require_binary(path: str, package: str) -> None:
+    """Skip the test when a server binary is missing, or fail it when
+    NEWSEARCH_REQUIRE_SERVERS=1 (as `.ci/run` sets)."""
+    if not os.access(path, os.X_OK):
+        message = f"{path} is missing: install Debian's `{package}` package"
+        if os.environ.get("NEWSEARCH_REQUIRE_SERVERS") == "1":
+            pytest.fail(message)
+        pytest.skip(message)

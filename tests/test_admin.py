@@ -151,5 +151,6 @@ def test_rate_limit_answers_429_in_the_error_shape(corpus_index_dir):
     response = client.get("/api/search")
     assert error(response) == (429, "too_many_requests")
     assert "Retry-After" in response.headers
-    # Pages for people are not limited.
-    assert client.get("/").status_code == 200
+    # Pages for people share the count, and say so in a page.
+    page = client.get("/")
+    assert page.status_code == 429 and page.mimetype == "text/html"

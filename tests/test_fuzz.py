@@ -383,7 +383,10 @@ def test_the_api_keeps_its_openapi_promises(api_schema):
     @given(case=cases)
     def run(case):
         event(f"{case.method} {case.path}")
-        case.call_and_validate(checks=[not_a_server_error, response_schema_conformance])
+        # Called in process, where nothing decodes a compressed answer.
+        case.call_and_validate(
+            headers={"Accept-Encoding": "identity"}, checks=[not_a_server_error, response_schema_conformance]
+        )
 
     run()
 

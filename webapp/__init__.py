@@ -9,7 +9,7 @@ from flask.json.provider import DefaultJSONProvider
 
 from indexer.build.store import IndexStore
 from indexer.search.engine import Catalog
-from webapp import admin, api, errors, filters, limits, pages, security
+from webapp import admin, api, caching, errors, filters, limits, metrics, pages, proxy, security
 from webapp.config import DEFAULTS
 
 
@@ -23,11 +23,14 @@ def create_app(config: dict | None = None) -> Flask:
         app.json.sort_keys = False  # keys in the order the result dict has them
 
     app.extensions["catalog"] = Catalog(IndexStore(app.config["INDEX_DIR"]))
+    metrics.init_app(app)
 
+    caching.init_app(app)
     errors.init_app(app)
     filters.init_app(app)
     security.init_app(app)
-    limits.init_app(app, api.bp)
+    proxy.init_app(app)
+    limits.init_app(app)
     app.register_blueprint(pages.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(admin.bp)

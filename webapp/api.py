@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, jsonify, request, url_for
 
 from indexer.search.engine import all_facet_values, get_item
+from webapp import caching
 from webapp.context import current_index, search_from_request
 from webapp.errors import ApiError
 from webapp.openapi import openapi_document
@@ -20,7 +21,9 @@ def search() -> Response:
 
 @bp.get("/items/<item_id>")
 def item(item_id: str) -> Response:
-    found = get_item(current_index(), item_id)
+    index = current_index()
+    caching.conditional(index, item_id)
+    found = get_item(index, item_id)
     if found is None:
         raise ApiError(404, f"no item has the id `{item_id[:100]}`", "item_id")
     found["url"] = url_for("pages.item", item_id=item_id, _external=True)
@@ -33,9 +36,11 @@ def item(item_id: str) -> Response:
 @bp.get("/facets")
 def facets() -> Response:
     index = current_index()
+    caching.conditional(index)
     return jsonify({"documents": index.manifest["documents"], "facets": all_facet_values(index)})
 
 
 @bp.get("/openapi.json")
 def openapi() -> Response:
-    return jsonify(openapi_document(request.host_url.rstrip("/")))
+    caching.conditional(current_index())
+    return jsonify(openapi_document(request.url_root.rstrip("/")))

@@ -25,8 +25,27 @@ DEFAULTS = {
     # Failed admin authentications a client may make (the right token is
     # never refused by this limit).
     "ADMIN_FAILURE_LIMIT": "10 per minute",
-    # flask-limiter limit for /api, and where it keeps its counters.
+    # One limit per client over the search page, item pages, feeds, exports
+    # and the API (an export costs RATELIMIT_EXPORT_COST searches), and where
+    # it keeps its counters: `memory://` counts in each worker,
+    # `redis://host:port` in one store for every worker and replica.
     "RATELIMIT_ENABLED": True,
     "RATELIMIT": "120 per minute",
+    "RATELIMIT_EXPORT_COST": 10,
     "RATELIMIT_STORAGE_URI": "memory://",
+    # Proxy hops in front of the app whose X-Forwarded-For/-Proto/-Host are
+    # believed (0: forwarded headers change nothing).
+    "TRUSTED_PROXIES": 0,
+    # The address the service is reached at (`https://news.example.org`):
+    # every absolute URL is built from it, whatever Host a request sends.
+    "PUBLIC_URL": "",
+    # Without PUBLIC_URL, the Host names accepted (comma-separated; any port).
+    # Other hosts get a 400. Empty: the loopback names only.
+    "ALLOWED_HOSTS": "",
+    # Seconds browsers and shared caches may reuse a search, item or feed.
+    "CACHE_MAX_AGE": 60,
+    # GET /metrics: answered to these addresses or networks (comma-separated),
+    # or to `Authorization: Bearer <METRICS_TOKEN>` when one is set.
+    "METRICS_ALLOWED": "127.0.0.1, ::1",
+    "METRICS_TOKEN": "",
 }

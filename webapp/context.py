@@ -11,6 +11,7 @@ from flask import current_app, request, url_for
 from indexer.facets.registry import NAMES
 from indexer.search.engine import SearchIndex, search
 from indexer.search.request import SearchRequest, parse_search_request
+from webapp import caching
 
 
 def current_index() -> SearchIndex:
@@ -24,10 +25,14 @@ def request_args() -> dict[str, list[str]]:
 def search_from_request(**overrides) -> tuple[SearchRequest, dict]:
     """Parse the query string, search, and add the URLs every rendering
     (HTML, JSON, Atom, CSV) links with: one result dict for all of them.
-    `overrides` replace request fields (a feed is always newest first)."""
+    `overrides` replace request fields (a feed is always newest first).
+    A client that has this answer already gets a 304 (webapp/caching.py)."""
     index = current_index()
     search_request = dataclasses.replace(parse_search_request(request_args(), index.vocabularies), **overrides)
+    caching.conditional(index, sorted(query_params(search_request).items()))
     result = search(index, search_request, deadline=float(current_app.config["SEARCH_DEADLINE"]))
+    if result["partial"]:
+        caching.not_cacheable()
     decorate(result, search_request)
     return search_request, result
 

@@ -35,7 +35,7 @@ CODES = {
 
 
 # Outside /api, these answer machines too, so they answer errors in JSON.
-JSON_PATHS = {"/healthz", "/readyz"}
+JSON_PATHS = {"/healthz", "/readyz", "/metrics"}
 
 
 # A body (JSON or an HTML page), a status and headers, as Flask takes them.

@@ -4,9 +4,13 @@ Each can be overridden with the usual GUNICORN_CMD_ARGS or by the flags
 `newsearch serve` passes.
 """
 
+import atexit
 import logging
 import multiprocessing
 import os
+import shutil
+import tempfile
+from pathlib import Path
 
 bind = f"{os.environ.get('NEWSEARCH_HOST', '0.0.0.0')}:{os.environ.get('PORT', '8000')}"
 # Searching is CPU-bound pure Python: one process per core, plus one to
@@ -27,6 +31,9 @@ keepalive = 5
 limit_request_line = 0
 limit_request_fields = 150
 limit_request_field_size = 16384
+# Forwarded headers are believed only as NEWSEARCH_TRUSTED_PROXIES says
+# (webapp/proxy.py), never by gunicorn on its own.
+forwarded_allow_ips = ""
 accesslog = "-"
 errorlog = "-"
 # No query strings in the access log's default line would lose the search;
@@ -34,11 +41,39 @@ errorlog = "-"
 access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms "%(a)s"'
 
 
+def on_starting(server: object) -> None:
+    """Every worker counts its metrics in files of one folder, which
+    `GET /metrics` adds up: PROMETHEUS_MULTIPROC_DIR, or else a private
+    folder of this server's own, removed when it stops. Set before any
+    worker imports prometheus_client; emptied of a previous run's counts."""
+    folder = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if folder:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+    else:
+        folder = os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="newsearch-metrics-")
+        atexit.register(_remove_in_arbiter, folder, os.getpid())
+    for stale in Path(folder).glob("*.db"):
+        stale.unlink()
+
+
+def _remove_in_arbiter(folder: str, arbiter_pid: int) -> None:
+    # Workers inherit atexit handlers: only the arbiter removes the folder.
+    if os.getpid() == arbiter_pid:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def child_exit(server: object, worker) -> None:
+    """A dead worker's counts stay in the sum; its live gauges leave it."""
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)
+
+
 def post_fork(server: object, worker: object) -> None:
     """The app's own log lines (index opened, swapped, errors) go where
     gunicorn's error log goes."""
     error_log = logging.getLogger("gunicorn.error")
-    for name in ("indexer", "webapp"):
+    for name in ("indexer", "webapp", "flask-limiter"):
         logger = logging.getLogger(name)
         logger.handlers = list(error_log.handlers)
         logger.setLevel(logging.INFO)

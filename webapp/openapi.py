@@ -14,6 +14,10 @@ def _nullable(schema: dict) -> dict:
     return {"anyOf": [schema, {"type": "null"}]}
 
 
+# Every GET answer carries a weak ETag of the index version and the request.
+NOT_MODIFIED = {"304": {"description": "Not modified: the ETag sent in If-None-Match is still the answer's."}}
+
+
 def _error_responses(*statuses: int) -> dict:
     descriptions = {
         400: "A parameter cannot be used; `param` names it.",
@@ -359,6 +363,7 @@ def openapi_document(server_url: str) -> dict:
                     "parameters": search_parameters,
                     "responses": {
                         "200": json_ok(_ref("SearchResponse"), "Results, facets and links."),
+                        **NOT_MODIFIED,
                         **_error_responses(400, 429, 503),
                     },
                 }
@@ -375,7 +380,11 @@ def openapi_document(server_url: str) -> dict:
                             "schema": {"type": "string", "maxLength": 300},
                         }
                     ],
-                    "responses": {"200": json_ok(_ref("Item"), "The item."), **_error_responses(404, 429, 503)},
+                    "responses": {
+                        "200": json_ok(_ref("Item"), "The item."),
+                        **NOT_MODIFIED,
+                        **_error_responses(404, 429, 503),
+                    },
                 }
             },
             "/api/facets": {
@@ -391,6 +400,7 @@ def openapi_document(server_url: str) -> dict:
                             },
                             "All facet values.",
                         ),
+                        **NOT_MODIFIED,
                         **_error_responses(429, 503),
                     },
                 }

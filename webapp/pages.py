@@ -11,7 +11,7 @@ from flask import Blueprint, Response, abort, current_app, jsonify, render_templ
 
 from indexer.facets.registry import FACETS
 from indexer.search.engine import get_item
-from webapp import histogram
+from webapp import caching, histogram
 from webapp.context import add_facet_links, current_index, query_params, search_from_request
 from webapp.histogram import histogram_bars
 
@@ -44,7 +44,9 @@ def index() -> str:
 
 @bp.get("/items/<item_id>")
 def item(item_id: str) -> str:
-    found = get_item(current_index(), item_id)
+    index = current_index()
+    caching.conditional(index, item_id)
+    found = get_item(index, item_id)
     if found is None:
         abort(404, description="There is no news item at this address. It may have been removed.")
     return render_template("item.html", item=found)
@@ -86,6 +88,7 @@ def _csv_safe(text: str) -> str:
 
 @bp.get("/opensearch.xml")
 def opensearch() -> Response:
+    caching.conditional(current_index())
     return _xml_document("opensearch.xml", "application/opensearchdescription+xml")
 
 
