@@ -41,7 +41,7 @@ lint: $(TEST_STAMP)
 	$(BIN)/mypy
 
 clean-index:
-	rm -rf $(INDEX_DIR)/current $(INDEX_DIR)/v-* $(INDEX_DIR)/.pages $(INDEX_DIR)/.write.lock $(INDEX_DIR)/.tasks $(INDEX_DIR)/.tasks.lock
+	rm -rf $(INDEX_DIR)/current $(INDEX_DIR)/v-* $(INDEX_DIR)/.incoming-* $(INDEX_DIR)/.pages $(INDEX_DIR)/.write.lock $(INDEX_DIR)/.tasks $(INDEX_DIR)/.tasks.lock $(INDEX_DIR)/.history.json*
 
 # Quality figures: ranking (nDCG@10) and facet extraction (P/R/F1).
 relevance: $(TEST_STAMP)

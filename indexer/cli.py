@@ -1,4 +1,5 @@
-"""`newsearch`: parse pages, build and update the index, search it.
+"""`newsearch`: parse pages, build and update the index, activate a
+version built elsewhere, search it.
 
 The web layer adds its own commands (`serve`) through `main(commands=...)`:
 the core never imports it.
@@ -14,7 +15,8 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 
-from indexer.build.store import IndexBusy, IndexMissing, IndexStore
+from indexer.build import history
+from indexer.build.store import IndexBusy, IndexMissing, IndexStore, VersionInvalid, verify_version
 from indexer.build.writer import available_cpus
 from indexer.facets.registry import FACETS
 from indexer.facets.vocabulary import VocabularyError
@@ -33,15 +35,15 @@ AddCommand = Callable[[argparse._SubParsersAction], None]
 
 def main(argv: Sequence[str] | None = None, commands: Sequence[AddCommand] = ()) -> int:
     args = _parser(commands).parse_args(argv)
-    # Builds and updates say what they did (versions written, swapped, pruned).
-    writes = args.command in ("build", "update")
+    # Builds, updates and activations say what they did (versions written, swapped, pruned).
+    writes = args.command in ("build", "update", "activate")
     logging.basicConfig(
         level=logging.DEBUG if getattr(args, "verbose", False) else logging.INFO if writes else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",
     )
     try:
         return args.run(args)
-    except (ParseError, InvalidRequest, IndexBusy, IndexMissing, VocabularyError) as err:
+    except (ParseError, InvalidRequest, IndexBusy, IndexMissing, VocabularyError, VersionInvalid) as err:
         print(f"newsearch {args.command}: {err}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except BrokenPipeError:
@@ -66,14 +68,7 @@ def _parser(extra_commands: Sequence[AddCommand] = ()) -> argparse.ArgumentParse
         command = commands.add_parser(name, help=help_text)
         add_index_argument(command)
         _add_sources(command)
-        command.add_argument(
-            "--lock-timeout",
-            type=float,
-            default=60.0,
-            metavar="SECONDS",
-            help="how long to wait for another build or update (default 60)",
-        )
-        command.add_argument("-v", "--verbose", action="store_true")
+        _add_writer_options(command)
         command.add_argument(
             "--processes",
             type=int,
@@ -82,6 +77,17 @@ def _parser(extra_commands: Sequence[AddCommand] = ()) -> argparse.ArgumentParse
             help="parse pages and write the index in up to N processes (default: the available CPUs, %(default)s)",
         )
         command.set_defaults(run=run)
+
+    activate = commands.add_parser("activate", help="verify a version directory, copied in if elsewhere, and serve it")
+    add_index_argument(activate)
+    activate.add_argument(
+        "version_dir", metavar="VERSION_DIR", help="a version written by `newsearch build` or `update` (v-...)"
+    )
+    activate.add_argument(
+        "--check-only", action="store_true", help="only verify VERSION_DIR against its checksums; change nothing"
+    )
+    _add_writer_options(activate)
+    activate.set_defaults(run=cmd_activate)
 
     search = commands.add_parser("search", help="search the index")
     search.add_argument("query", nargs="?", default="")
@@ -119,6 +125,17 @@ def _add_sources(command: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_writer_options(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--lock-timeout",
+        type=float,
+        default=60.0,
+        metavar="SECONDS",
+        help="how long to wait for another build, update or activation (default 60)",
+    )
+    command.add_argument("-v", "--verbose", action="store_true")
+
+
 def add_index_argument(command: argparse.ArgumentParser) -> None:
     command.add_argument(
         "--index", default=None, metavar="DIR", help="index directory (default: $NEWSEARCH_INDEX_DIR or ./index)"
@@ -149,34 +166,51 @@ def cmd_parse(args) -> int:
 
 
 def cmd_build(args) -> int:
-    vocabularies = vocabularies_from(args.vocabularies)
     store = _store(args)
     progress = Progress()
-    with store.write_lock():
-        corpus = _corpus(args, store, vocabularies, progress.stage("parsed"))
-        manifest = store.build(
-            corpus.items,
-            _source_names(args.sources),
-            progress=progress.stage("written"),
-            processes=args.processes,
-            vocabularies=vocabularies,
-            words=corpus.words,
-        )
+    with history.recorded(store.root, "build"):
+        vocabularies = vocabularies_from(args.vocabularies)
+        with store.write_lock():
+            corpus = _corpus(args, store, vocabularies, progress.stage("parsed"))
+            manifest = store.build(
+                corpus.items,
+                _source_names(args.sources),
+                progress=progress.stage("written"),
+                processes=args.processes,
+                vocabularies=vocabularies,
+                words=corpus.words,
+            )
     print(f"built {manifest['version']}: {manifest['documents']} documents in {store.root}")
     return 0
 
 
 def cmd_update(args) -> int:
-    vocabularies = vocabularies_from(args.vocabularies)
     store = _store(args)
-    with store.write_lock():
-        corpus = _corpus(args, store, vocabularies, Progress().stage("parsed"))
-        counts, manifest = store.update(corpus.items, _source_names(args.sources), vocabularies, corpus.words)
+    with history.recorded(store.root, "update"):
+        vocabularies = vocabularies_from(args.vocabularies)
+        with store.write_lock():
+            corpus = _corpus(args, store, vocabularies, Progress().stage("parsed"))
+            counts, manifest = store.update(corpus.items, _source_names(args.sources), vocabularies, corpus.words)
     print(
         f"added {counts.added}, changed {counts.changed}, removed {counts.removed}, "
         f"unchanged {counts.unchanged}; serving {manifest['version']} "
         f"({manifest['documents']} documents)"
     )
+    return 0
+
+
+def cmd_activate(args) -> int:
+    if args.check_only:
+        manifest = verify_version(args.version_dir)
+        print(f"verified {args.version_dir}: {manifest['version']}, {manifest['documents']} documents")
+        return 0
+    store = _store(args)
+    with history.recorded(store.root, "activate"):
+        manifest, swapped = store.activate(args.version_dir)
+    if swapped:
+        print(f"activated {manifest['version']}: {manifest['documents']} documents in {store.root}")
+    else:
+        print(f"{manifest['version']} is serving already in {store.root}: nothing to do")
     return 0
 
 

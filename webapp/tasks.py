@@ -103,6 +103,7 @@ def read(index_dir: Path, task_id: str) -> Task | None:
 
 def run(task_file: Path) -> int:
     """Run a queued task: the body of the process `queue_reindex` starts."""
+    from indexer.build import history
     from indexer.build.store import IndexStore
     from indexer.build.writer import available_cpus
     from indexer.facets.vocabulary import VocabularyError
@@ -115,18 +116,19 @@ def run(task_file: Path) -> int:
         task.state, task.started_at = "running", _now()
         _write(index_dir, task)
     try:
-        vocabularies = vocabularies_from(task.params["vocabularies"] or None)
-        store = IndexStore(index_dir)
-        with store.write_lock():  # which the page cache is used under
-            # One CPU is left to the workers answering searches meanwhile.
-            corpus = read_corpus(
-                task.params["sources"],
-                vocabularies=vocabularies,
-                processes=max(1, available_cpus() - 1),
-                cache=PageCache(store.page_cache_folder),
-            )
-            sources = task.params["sources"] or ["bundled"]
-            counts, manifest = store.update(corpus.items, sources, vocabularies, corpus.words)
+        with history.recorded(index_dir, "reindex"):
+            vocabularies = vocabularies_from(task.params["vocabularies"] or None)
+            store = IndexStore(index_dir)
+            with store.write_lock():  # which the page cache is used under
+                # One CPU is left to the workers answering searches meanwhile.
+                corpus = read_corpus(
+                    task.params["sources"],
+                    vocabularies=vocabularies,
+                    processes=max(1, available_cpus() - 1),
+                    cache=PageCache(store.page_cache_folder),
+                )
+                sources = task.params["sources"] or ["bundled"]
+                counts, manifest = store.update(corpus.items, sources, vocabularies, corpus.words)
     except ParseError as err:
         task.state, task.error = "failed", {"message": str(err), "page": err.page, "line": err.line}
     except (VocabularyError, OSError, RuntimeError) as err:

@@ -7,9 +7,12 @@ Layout of the index directory::
       v-.../                                a complete Whoosh index, the flat postings
                                             of its segments (indexer.build.flat), manifest.json,
                                             content_hashes.json (what an update compares),
-                                            words.json (for "did you mean") and
+                                            words.json (for "did you mean"),
                                             vocabularies/ (the editors' data files
-                                            the version was built with)
+                                            the version was built with) and, written
+                                            last, checksums.json (every other file's
+                                            size and SHA-256, which `activate` verifies)
+      .incoming-v-.../                      a version being copied in by `activate`
       .pages/                               the tagged items of each page read by the
                                             last build or update (indexer.pipeline.PageCache)
       .write.lock                           held by whoever builds or updates
@@ -17,7 +20,9 @@ Layout of the index directory::
 A build or an update never writes into the serving version: it writes a new
 version beside it and then replaces the `current` symlink in one rename, so
 readers see either the old index or the new one, never a half-written one,
-and a build killed midway leaves the old index serving.
+and a build killed midway leaves the old index serving. A version is
+self-contained: copied to another host's index directory, `activate`
+verifies it against its checksums and swaps it in the same way.
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ import dataclasses
 import datetime as dt
 import errno
 import fcntl
+import hashlib
 import json
 import logging
 import os
@@ -54,6 +60,10 @@ MANIFEST = "manifest.json"
 # Each item id and its content hash, for an update to compare against.
 CONTENT_HASHES = "content_hashes.json"
 VOCABULARIES = "vocabularies"
+# Every other file of a version with its size and SHA-256; written last.
+CHECKSUMS = "checksums.json"
+# A version being copied into the index directory, renamed once verified.
+INCOMING_PREFIX = ".incoming-"
 LOCK_FILE = ".write.lock"
 PAGE_CACHE = ".pages"
 VERSION_PREFIX = "v-"
@@ -81,6 +91,10 @@ class IndexBusy(RuntimeError):
 
 class IndexMissing(RuntimeError):
     """There is no built index in the directory yet."""
+
+
+class VersionInvalid(RuntimeError):
+    """A version directory that does not match its checksums; names the file."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -215,6 +229,44 @@ class IndexStore:
             manifest = self._build_locked(items, sources, None, 1, vocabularies, words)
             return UpdateCounts(added=manifest["documents"], changed=0, removed=0, unchanged=0), manifest
 
+    def activate(self, source: str | os.PathLike) -> tuple[dict, bool]:
+        """Serve the version in the directory `source`, verified against its
+        checksums; copied into the index directory first if it lives
+        elsewhere. Returns its manifest, and whether `current` changed
+        (not when the version is serving already)."""
+        source = Path(source).resolve()
+        with self.write_lock():
+            self._remove_abandoned_versions()
+            manifest = verify_version(source)
+            version = manifest["version"]
+            if version == self.current_version():
+                log.info("%s is serving already", version)
+                return manifest, False
+            target = self.version_path(version)
+            if not target.exists():
+                self._copy_in(source, version)
+            elif target.resolve() != source:
+                verify_version(target)
+            self._swap(version)
+            self._prune(keep=version)
+            log.info("activated %s", version)
+            return manifest, True
+
+    def _copy_in(self, source: Path, version: str) -> None:
+        """Copy a version under a temporary name, verify the copy, then
+        rename it: a half-copied version is never seen as one."""
+        log.info("copying %s into %s", source, self.root)
+        incoming = self.root / f"{INCOMING_PREFIX}{version}"
+        try:
+            shutil.copytree(source, incoming)
+            _fsync_tree(incoming)
+            verify_version(incoming)
+        except BaseException:
+            shutil.rmtree(incoming, ignore_errors=True)
+            raise
+        os.rename(incoming, self.version_path(version))
+        _fsync_dir(self.root)
+
     def _can_update(self, version: str, vocabularies: Vocabularies) -> bool:
         manifest = self.manifest(version)
         return manifest.get("format") == FORMAT and manifest.get("vocabularies") == vocabularies.digest
@@ -281,7 +333,7 @@ class IndexStore:
         except BaseException:
             shutil.rmtree(path, ignore_errors=True)
             raise
-        manifest = self._finish_version(version, index, sources, items, vocabularies, words)
+        manifest = self._finish_version(version, index, sources, items, vocabularies, words, linked_from=current)
         log.info("updated index %s -> %s: %s", current, version, counts)
         return counts, manifest
 
@@ -309,7 +361,11 @@ class IndexStore:
         items: Sequence[NewsItem],
         vocabularies: Vocabularies,
         words: collections.Counter[str] | None,
+        linked_from: str | None = None,
     ) -> dict:
+        """Write what a version keeps beside its index, its checksums last
+        (reusing those of `linked_from` for the files linked from it), and
+        swap it in."""
         path = self.version_path(version)
         write_words(count_words(items) if words is None else words, path)
         (path / CONTENT_HASHES).write_text(json.dumps({item.id: item.content_hash for item in items}), "utf-8")
@@ -325,6 +381,7 @@ class IndexStore:
         }
         _write_durably(path / MANIFEST, json.dumps(manifest, indent=2) + "\n")
         _fsync_tree(path)
+        _write_checksums(path, self.version_path(linked_from) if linked_from else None)
         self._swap(version)
         self._prune(keep=version)
         return manifest
@@ -346,19 +403,83 @@ class IndexStore:
             shutil.rmtree(self.version_path(version), ignore_errors=True)
 
     def _remove_abandoned_versions(self) -> None:
-        """Versions without a manifest were left by a build that died; only
-        called under the write lock, so none of them is still being written."""
+        """Versions without a manifest were left by a build that died, and
+        incoming ones by an activation that died while copying; only called
+        under the write lock, so none of them is still being written."""
         for version in self._versions():
             if not (self.version_path(version) / MANIFEST).exists():
                 log.warning("removing abandoned partial index %s", version)
                 shutil.rmtree(self.version_path(version), ignore_errors=True)
+        for incoming in self.root.glob(f"{INCOMING_PREFIX}*"):
+            log.warning("removing abandoned partial copy %s", incoming.name)
+            shutil.rmtree(incoming, ignore_errors=True)
+
+
+def verify_version(path: str | os.PathLike) -> dict:
+    """Check that every file listed in a version's checksums is there with
+    its size and SHA-256, and that this release can serve the version;
+    return its manifest. VersionInvalid names the first file that is not right."""
+    path = Path(path)
+    try:
+        listed = json.loads((path / CHECKSUMS).read_text("utf-8"))
+    except FileNotFoundError:
+        raise VersionInvalid(f"{path / CHECKSUMS}: missing; not a finished index version") from None
+    except ValueError as err:
+        raise VersionInvalid(f"{path / CHECKSUMS}: unreadable: {err}") from None
+    if MANIFEST not in listed:
+        raise VersionInvalid(f"{path / CHECKSUMS}: does not list {MANIFEST}")
+    for name, expected in listed.items():
+        file = path / name
+        if ".." in Path(name).parts or Path(name).is_absolute():
+            raise VersionInvalid(f"{path / CHECKSUMS}: lists a file outside the version: {name}")
+        if not file.is_file():
+            raise VersionInvalid(f"{file}: missing")
+        size = file.stat().st_size
+        if size != expected["size"]:
+            raise VersionInvalid(f"{file}: {size} bytes, {expected['size']} in {CHECKSUMS}")
+        if _sha256(file) != expected["sha256"]:
+            raise VersionInvalid(f"{file}: SHA-256 differs from {CHECKSUMS}")
+    manifest = json.loads((path / MANIFEST).read_text("utf-8"))
+    version = str(manifest.get("version"))
+    if not version.startswith(VERSION_PREFIX) or os.sep in version:
+        raise VersionInvalid(f"{path / MANIFEST}: {version!r} is not a version name")
+    if manifest.get("format") != FORMAT:
+        raise VersionInvalid(f"{path / MANIFEST}: index format {manifest.get('format')}, this release's is {FORMAT}")
+    return manifest
+
+
+def _write_checksums(path: Path, linked_from: Path | None) -> None:
+    """List every file of the version with its size and SHA-256; a file that
+    is the same inode as one of `linked_from` keeps the sum listed there."""
+    linked: dict[tuple[int, int, int], dict] = {}
+    if linked_from is not None and (linked_from / CHECKSUMS).exists():
+        for name, entry in json.loads((linked_from / CHECKSUMS).read_text("utf-8")).items():
+            with contextlib.suppress(FileNotFoundError):
+                linked[_identity((linked_from / name).stat())] = entry
+    listed = {}
+    for file in sorted(p for p in path.rglob("*") if p.is_file() and p != path / CHECKSUMS):
+        stat = file.stat()
+        sums = linked.get(_identity(stat)) or {"size": stat.st_size, "sha256": _sha256(file)}
+        listed[file.relative_to(path).as_posix()] = sums
+    _write_durably(path / CHECKSUMS, json.dumps(listed, indent=1) + "\n")
+    _fsync_dir(path)
+
+
+def _identity(stat: os.stat_result) -> tuple[int, int, int]:
+    return stat.st_dev, stat.st_ino, stat.st_size
+
+
+def _sha256(path: Path) -> str:
+    with open(path, "rb") as f:
+        return hashlib.file_digest(f, "sha256").hexdigest()
 
 
 def _link_tree(source: Path, target: Path) -> None:
     """Whoosh never rewrites a segment file once written, so an update can
     start from hard links to the serving version's files instead of copies."""
+    written_anew = (MANIFEST, CHECKSUMS, WORDS_FILE, VOCABULARIES, CONTENT_HASHES)
     for entry in source.iterdir():
-        if entry.name in (MANIFEST, WORDS_FILE, VOCABULARIES, CONTENT_HASHES) or "LOCK" in entry.name.upper():
+        if entry.name in written_anew or "LOCK" in entry.name.upper():
             continue
         os.link(entry, target / entry.name)
 
