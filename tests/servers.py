@@ -4,6 +4,7 @@ port of 127.0.0.1, stopped with its workers when the block ends."""
 from __future__ import annotations
 
 import contextlib
+import http.client
 import os
 import re
 import signal
@@ -13,20 +14,22 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
 
-def fetch(url: str, timeout: float = 10.0) -> tuple[int, dict[str, str], bytes]:
-    """Status, headers and body; HTTP errors are answers, not exceptions."""
+def fetch(
+    url: str, headers: dict[str, str] | None = None, timeout: float = 10.0
+) -> tuple[int, http.client.HTTPMessage, bytes]:
+    """Status, headers and the whole body; HTTP errors are answers, not exceptions."""
     try:
-        with urllib.request.urlopen(url, timeout=timeout) as response:
-            return response.status, dict(response.headers), response.read()
+        with urllib.request.urlopen(urllib.request.Request(url, headers=headers or {}), timeout=timeout) as response:
+            return response.status, response.headers, response.read()
     except urllib.error.HTTPError as err:
         with err:
-            return err.code, dict(err.headers), err.read()
+            return err.code, err.headers, err.read()
 
 
 def free_port() -> int:
@@ -62,27 +65,48 @@ def running_server(
             command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True, env={**os.environ, **(env or {})}
         )
         try:
-            _wait_until_up(base, process)
+            wait_until_up(base, process)
             yield base
         finally:
             os.killpg(process.pid, signal.SIGTERM)
             process.wait(20)
 
 
-def _wait_until_up(base: str, process: subprocess.Popen, deadline: float = 30.0) -> None:
+def wait_until_up(base: str, process: subprocess.Popen, deadline: float = 30.0) -> None:
+    def answers() -> bool:
+        with urllib.request.urlopen(f"{base}/healthz", timeout=1):
+            return True
+
+    wait_until(answers, process, "the server", deadline)
+
+
+def wait_until(ready: Callable[[], bool], process: subprocess.Popen, what: str, deadline: float = 10.0) -> None:
+    """Poll `ready` (an OSError counts as not yet) until it holds; fail if
+    `process` exits or `deadline` seconds pass first."""
     stop = time.monotonic() + deadline
-    while time.monotonic() < stop:
-        if process.poll() is not None:
-            raise RuntimeError(f"server exited with {process.returncode}")
-        try:
-            with urllib.request.urlopen(f"{base}/healthz", timeout=1):
+    while True:
+        with contextlib.suppress(OSError):
+            if ready():
                 return
-        except OSError:
-            time.sleep(0.1)
-    raise TimeoutError("server did not come up")
+        if process.poll() is not None:
+            raise RuntimeError(f"{what} exited with {process.returncode}")
+        if time.monotonic() > stop:
+            raise TimeoutError(f"{what} did not come up in {deadline:g} s")
+        time.sleep(0.05)
 
 
 REDIS_SERVER = "/usr/bin/redis-server"
+
+
+def _accepts(port: int) -> bool:
+    with socket.create_connection(("127.0.0.1", port), timeout=1):
+        return True
+
+
+def _pings(port: int) -> bool:
+    with socket.create_connection(("127.0.0.1", port), timeout=1) as sock:
+        sock.sendall(b"PING\r\n")
+        return sock.recv(16).startswith(b"+PONG")
 
 
 @contextlib.contextmanager
@@ -94,18 +118,7 @@ def running_redis(workdir: Path) -> Iterator[tuple[str, subprocess.Popen]]:
     with open(workdir / f"redis-{port}.log", "wb") as log:
         process = subprocess.Popen(command, cwd=workdir, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         try:
-            stop = time.monotonic() + 10
-            while True:
-                try:
-                    with socket.create_connection(("127.0.0.1", port), timeout=1) as sock:
-                        sock.sendall(b"PING\r\n")
-                        if sock.recv(16).startswith(b"+PONG"):
-                            break
-                except OSError:
-                    pass
-                if process.poll() is not None or time.monotonic() > stop:
-                    raise RuntimeError("redis-server did not come up")
-                time.sleep(0.05)
+            wait_until(lambda: _pings(port), process, "redis-server")
             yield f"redis://127.0.0.1:{port}", process
         finally:
             if process.poll() is None:
@@ -141,13 +154,7 @@ def running_nginx(config: str | Path, workdir: Path) -> Iterator[str]:
     with open(workdir / NGINX_ACCESS_LOG, "wb") as access, open(error_log, "wb") as errors:
         process = subprocess.Popen(command, stdout=access, stderr=errors, start_new_session=True)
     try:
-        stop = time.monotonic() + 10
-        while True:
-            if process.poll() is not None or time.monotonic() > stop:
-                raise RuntimeError(f"nginx did not come up (exit status {process.poll()})")
-            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=1):
-                break
-            time.sleep(0.05)
+        wait_until(lambda: _accepts(port), process, "nginx")
         yield f"http://127.0.0.1:{port}"
     except BaseException:
         print(f"--- {error_log}:\n{error_log.read_text('utf-8', errors='replace')}")

@@ -38,11 +38,12 @@ from servers import (
     NGINX,
     NGINX_ACCESS_LOG,
     REDIS_SERVER,
-    _wait_until_up,
+    fetch,
     free_port,
     require_binary,
     running_nginx,
     running_redis,
+    wait_until_up,
 )
 
 from indexer.ingest.sources import bundled_corpus
@@ -79,18 +80,8 @@ WORDS = [
 ]
 
 
-def get(url: str, headers: dict[str, str] | None = None) -> tuple[int, http.client.HTTPMessage, bytes]:
-    """Status, headers and the whole body; HTTP errors are answers, not exceptions."""
-    try:
-        with urllib.request.urlopen(urllib.request.Request(url, headers=headers or {}), timeout=10) as response:
-            return response.status, response.headers, response.read()
-    except urllib.error.HTTPError as err:
-        with err:
-            return err.code, err.headers, err.read()
-
-
 def health(base: str) -> dict:
-    status, _, body = get(f"{base}/healthz")
+    status, _, body = fetch(f"{base}/healthz")
     assert status == 200, body
     return json.loads(body)
 
@@ -147,7 +138,7 @@ class Replica:
 
     def wait_until_up(self) -> None:
         assert self.process
-        _wait_until_up(self.base, self.process)
+        wait_until_up(self.base, self.process)
 
     def kill(self) -> None:
         """SIGKILL to the arbiter and its workers at once."""
@@ -203,7 +194,7 @@ def run_load(base: str, paths: list[str], kill: Callable[[], None]) -> dict:
             if path is None:
                 return
             try:
-                status, _, body = get(base + path)
+                status, _, body = fetch(base + path)
                 failure = None if status == 200 else f"{path}: HTTP {status} {body[:200]!r}"
             except (OSError, http.client.HTTPException) as err:
                 failure = f"{path}: {err!r}"
@@ -268,7 +259,7 @@ def test_nginx_keeps_answering_when_a_replica_is_killed_and_serves_a_new_build(t
 
         before = health(base)
         figures["version before"] = f"{before['version']} ({before['documents']} documents)"
-        _, _, body = get(f"{replicas[1].base}/api/search?per_page=100")
+        _, _, body = fetch(f"{replicas[1].base}/api/search?per_page=100")
         paths = load_paths([hit["id"] for hit in json.loads(body)["results"]])
         victim = replicas[0]
         offsets = {"load": access_log.stat().st_size}
@@ -322,17 +313,17 @@ def check_proxy_answers(base: str) -> None:
     """What the rest of the shipped configuration does: /metrics is closed,
     over-long addresses reach the app, answers are compressed once, and
     static files are cached by nginx with the app's Cache-Control."""
-    assert get(f"{base}/metrics")[0] == 403
-    status, headers, body = get(f"{base}/api/search?q={'a' * 17000}")
+    assert fetch(f"{base}/metrics")[0] == 403
+    status, headers, body = fetch(f"{base}/api/search?q={'a' * 17000}")
     assert (status, json.loads(body)["error"]["status"]) == (414, 414), body[:300]
-    status, headers, body = get(f"{base}/?q=wildlife", {"Accept-Encoding": "gzip"})
+    status, headers, body = fetch(f"{base}/?q=wildlife", {"Accept-Encoding": "gzip"})
     assert (status, headers["Content-Encoding"]) == (200, "gzip")
     html = gzip.decompress(body)
     assert b"</html>" in html
 
     stylesheet = re.search(rb'href="(/static/[^"]+\.css)"', html)
     assert stylesheet, "the search page links no stylesheet"
-    first, second = (get(base + stylesheet[1].decode()) for _ in range(2))
+    first, second = (fetch(base + stylesheet[1].decode()) for _ in range(2))
     assert first[0] == second[0] == 200 and first[2] == second[2]
     assert second[1]["X-Cache-Status"] == "HIT", dict(second[1])
     assert "immutable" in second[1]["Cache-Control"] and "max-age=31536000" in second[1]["Cache-Control"]
