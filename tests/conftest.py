@@ -6,6 +6,9 @@ from indexer.pipeline import tagged_items
 from indexer.search.engine import Catalog
 from webapp import create_app
 
+# The browser tests' fixtures (Chromium, a served corpus, pages that fail on errors).
+pytest_plugins = ["browsing"]
+
 
 @pytest.fixture(scope="session")
 def corpus_items():

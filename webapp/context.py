@@ -47,6 +47,7 @@ def query_params(search_request: SearchRequest, **changes: Any) -> dict[str, Any
         "sort": search_request.sort if search_request.sort != "relevance" else None,
         "page": search_request.page if search_request.page != 1 else None,
         "per_page": search_request.per_page if search_request.per_page != 10 else None,
+        "spelling": None if search_request.autocorrect else "off",
     }
     for name in NAMES:
         params[name] = list(search_request.filters.get(name, ())) or None
@@ -60,10 +61,11 @@ def decorate(result: dict, search_request: SearchRequest) -> None:
     for hit in result["results"]:
         hit["url"] = url_for("pages.item", item_id=hit["id"], _external=True)
         hit["api_url"] = url_for("api.item", item_id=hit["id"], _external=True)
-    if result["suggestion"]:
-        result["suggestion"]["url"] = url_for(
-            "pages.index", **query_params(search_request, q=result["suggestion"]["q"], page=None)
-        )
+    suggestion = result["suggestion"]
+    if suggestion:
+        suggestion["url"] = url_for("pages.index", **query_params(search_request, q=suggestion["q"], page=None))
+        if suggestion["searched"]:  # the words as typed, never corrected
+            suggestion["original_url"] = url_for("pages.index", **query_params(search_request, page=None, spelling="off"))
     page = search_request.page
     result["links"] = {
         "self": url_for("api.search", **query_params(search_request), _external=True),

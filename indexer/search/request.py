@@ -17,6 +17,8 @@ from indexer.facets.registry import BY_NAME, NAMES, Facet
 from indexer.facets.vocabulary import Vocabularies
 
 SORTS = ("relevance", "newest", "oldest")
+# `spelling=off` searches the words as typed, never a correction of them.
+SPELLING = ("auto", "off")
 MAX_QUERY_LENGTH = 500
 MAX_PER_PAGE = 100
 MAX_PAGE = 1000
@@ -49,6 +51,8 @@ class SearchRequest:
     # The dates as the client wrote them, echoed back in responses and links.
     date_from_raw: str = ""
     date_to_raw: str = ""
+    # Search a likely correction of misspelled words instead (said so in the answer).
+    autocorrect: bool = True
 
     @property
     def effective_sort(self) -> str:
@@ -64,6 +68,7 @@ class SearchRequest:
             "sort": self.sort,
             "page": self.page,
             "per_page": self.per_page,
+            "spelling": "auto" if self.autocorrect else "off",
         }
 
 
@@ -92,6 +97,9 @@ def parse_search_request(args: Mapping[str, Sequence[str]], vocabularies: Vocabu
         raise InvalidRequest("sort", f"unknown sort `{sort}`; use one of: {', '.join(SORTS)}")
     page = _integer(args, "page", default=1, low=1, high=MAX_PAGE)
     per_page = _integer(args, "per_page", default=DEFAULT_PER_PAGE, low=1, high=MAX_PER_PAGE)
+    spelling = _single(args, "spelling") or "auto"
+    if spelling not in SPELLING:
+        raise InvalidRequest("spelling", f"unknown spelling `{spelling[:40]}`; use one of: {', '.join(SPELLING)}")
     return SearchRequest(
         q=q,
         filters={k: v for k, v in filters.items() if v},
@@ -102,6 +110,7 @@ def parse_search_request(args: Mapping[str, Sequence[str]], vocabularies: Vocabu
         per_page=per_page,
         date_from_raw=date_from_raw,
         date_to_raw=date_to_raw,
+        autocorrect=spelling == "auto",
     )
 
 
