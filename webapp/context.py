@@ -65,7 +65,9 @@ def decorate(result: dict, search_request: SearchRequest) -> None:
     if suggestion:
         suggestion["url"] = url_for("pages.index", **query_params(search_request, q=suggestion["q"], page=None))
         if suggestion["searched"]:  # the words as typed, never corrected
-            suggestion["original_url"] = url_for("pages.index", **query_params(search_request, page=None, spelling="off"))
+            suggestion["original_url"] = url_for(
+                "pages.index", **query_params(search_request, page=None, spelling="off")
+            )
     page = search_request.page
     result["links"] = {
         "self": url_for("api.search", **query_params(search_request), _external=True),
