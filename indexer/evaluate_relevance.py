@@ -2,6 +2,10 @@
 
     python -m indexer.evaluate_relevance [JUDGED_JSON] [--index DIR] [--verbose]
 
+Then spelling: over judged misspellings and correctly spelled words found in
+no item (`tests/data/spelling_judgements.json`), the precision and recall of
+the corrections searched straight away, and the "did you mean" offered.
+
 The judged file is a list of `{"id", "q", "judgments": [{"title", "grade"}]}`
 (grade 3 = highly relevant ... 1 = marginally; unlisted items are 0). Without
 --index, the bundled corpus is indexed in a temporary directory, so the
@@ -25,6 +29,7 @@ from indexer.search.engine import Catalog, SearchIndex, search
 from indexer.search.request import SearchRequest
 
 DEFAULT_JUDGED = Path(__file__).resolve().parent / "data" / "evaluation" / "judged_queries.json"
+DEFAULT_SPELLING = Path(__file__).resolve().parent.parent / "tests" / "data" / "spelling_judgements.json"
 K = 10
 
 
@@ -64,11 +69,52 @@ def check_titles(index: SearchIndex, queries: list[dict]) -> list[str]:
     return sorted({j["title"] for q in queries for j in q["judgments"] if normalise_title(j["title"]) not in known})
 
 
+def evaluate_spelling(index: SearchIndex, judged: dict) -> dict:
+    """How `search()` corrects each judged word: searched as corrected
+    (right or wrong), only offered ("did you mean"), or left alone."""
+    outcomes: dict[str, list[str]] = {
+        key: [] for key in ("right", "wrong", "offered", "wrong_absent", "offered_absent")
+    }
+    cases = [(case["typed"], case["expected"]) for case in judged["misspellings"]]
+    for typed, expected in cases + [(typed, None) for typed in judged["absent"]]:
+        suggestion = search(index, SearchRequest(q=typed))["suggestion"]
+        if not suggestion:
+            continue
+        if not suggestion["searched"]:
+            kind = "offered" if expected else "offered_absent"
+        elif expected:
+            kind = "right" if suggestion["q"].lower() == expected else "wrong"
+        else:
+            kind = "wrong_absent"
+        outcomes[kind].append(f"{typed} -> {suggestion['q']}")
+    searched = len(outcomes["right"]) + len(outcomes["wrong"]) + len(outcomes["wrong_absent"])
+    return {
+        "precision": len(outcomes["right"]) / searched if searched else 1.0,
+        "recall": len(outcomes["right"]) / len(cases),
+        "misspellings": len(cases),
+        "absent": len(judged["absent"]),
+        **outcomes,
+    }
+
+
+def print_spelling(report: dict, verbose: bool) -> None:
+    print(f"\nspelling: {report['misspellings']} misspellings, {report['absent']} correctly spelled absent words")
+    print(f"searched as corrected: precision {report['precision']:.3f}, recall {report['recall']:.3f}")
+    print(f"misspellings searched as corrected: {len(report['right'])} right, {len(report['wrong'])} wrong")
+    print(f"misspellings only offered (did you mean): {len(report['offered'])}")
+    print(f"absent words searched as another word: {len(report['wrong_absent'])}")
+    print(f"absent words offered another word (did you mean): {len(report['offered_absent'])}")
+    for key in ("wrong", "wrong_absent", *(("offered", "offered_absent") if verbose else ())):
+        for line in report[key]:
+            print(f"    {key}: {line}")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("judged", nargs="?", default=str(DEFAULT_JUDGED))
     parser.add_argument("--index", help="an existing index directory to score")
     parser.add_argument("--verbose", "-v", action="store_true", help="list misses per query")
+    parser.add_argument("--spelling", default=str(DEFAULT_SPELLING), help="the judged spelling corrections")
     parser.add_argument("--min-ndcg", type=float, default=0.0, help="exit 1 below this nDCG@10")
     args = parser.parse_args(argv)
     queries = json.loads(Path(args.judged).read_text("utf-8"))
@@ -83,6 +129,7 @@ def main(argv: list[str] | None = None) -> int:
         for title in unknown:
             print(f"warning: judged title not in the index: {title}", file=sys.stderr)
         report = evaluate(index, queries)
+        spelling = evaluate_spelling(index, json.loads(Path(args.spelling).read_text("utf-8")))
         index.close()
 
     print(f"{'query':<44} nDCG@10  recall@10")
@@ -92,6 +139,7 @@ def main(argv: list[str] | None = None) -> int:
             for title in s["missed"]:
                 print(f"    missed: {title}")
     print(f"{'mean over ' + str(len(queries)) + ' queries':<44} {report['ndcg']:7.3f}  {report['recall']:9.3f}")
+    print_spelling(spelling, args.verbose)
     return 1 if report["ndcg"] < args.min_ndcg else 0
 
 

@@ -10,6 +10,7 @@ auto-waiting `expect` with a timeout; nothing sleeps.
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import re
 import urllib.parse
@@ -20,6 +21,15 @@ from browsing import BROWSER_TESTS, TIMEOUT_MS, api, screenshot, url_query
 from playwright.sync_api import Page, expect
 
 pytestmark = BROWSER_TESTS
+
+
+TAG_GROUPS = [
+    ("Themes:", "themes"),
+    ("Programmes:", "programmes"),
+    ("Countries:", "countries"),
+    ("Regions:", "regions"),
+    ("Organisations:", "organisations"),
+]
 
 
 def count_text(total: int, q: str = "", page: int = 1, pages: int = 1) -> str:
@@ -38,7 +48,8 @@ def human_date(iso: str) -> str:
 
 
 def search_box(page: Page):
-    return page.get_by_role("searchbox", name="Search the news")
+    """A searchbox, made a combobox of suggestions by JavaScript."""
+    return page.get_by_label("Search the news")
 
 
 def result_count(page: Page):
@@ -212,7 +223,9 @@ def test_paging_through_all_news(server, page):
     page.goto(server + "/")
     pages = page.get_by_role("navigation", name="Pages")
     expect_results(page, first)
-    expect(pages).to_contain_text(f"Page 1 of {first['pages']}")
+    numbers = [str(n) for n in range(1, first["pages"] + 1) if n in (1, first["pages"]) or n <= 3]
+    expect(pages.get_by_role("listitem").get_by_role("link")).to_have_text(numbers)
+    expect(pages.locator("[aria-current=page]")).to_have_accessible_name("Page 1, this page")
     expect(pages.get_by_role("link", name="← Previous")).to_have_count(0)
 
     pages.get_by_role("link", name="Next →").click()
@@ -225,6 +238,10 @@ def test_paging_through_all_news(server, page):
     pages.get_by_role("link", name="← Previous").click()
     expect_results(page, first)
     assert url_query(page) == {}
+
+    pages.get_by_role("link", name=f"Page {first['pages']}", exact=True).click()
+    expect(pages.locator("[aria-current=page]")).to_have_text(str(first["pages"]))
+    assert url_query(page) == {"page": [str(first["pages"])]}
 
 
 def test_previous_from_page_2_links_to_the_first_page_itself(server, page):
@@ -241,16 +258,19 @@ def test_opening_an_item_from_the_results(server, page):
     page.goto(server + "/?q=wildlife")
     hit_titles(page).first.get_by_role("link").click()
 
-    expect(page).to_have_url(f"{server}/items/{hit['id']}")
+    # The link carries the search, for "Back to results".
+    expect(page).to_have_url(f"{server}/items/{hit['id']}?q=wildlife")
     expect(page).to_have_title(f"{item['title']} · EU–UNODC news search")
     article = page.get_by_role("article")
     expect(page.get_by_role("heading", level=1)).to_have_text(item["title"])
     expect(article).to_contain_text(date_text(item))
     expect(article.locator(".body p")).to_have_text([p.strip() for p in item["body"].split("\n\n") if p.strip()])
-    expect(article.get_by_role("list", name="Tags").get_by_role("link")).to_have_text(
+    tags = article.locator("dl.tags")
+    expect(tags.get_by_role("term")).to_have_text([label for label, key in TAG_GROUPS if item[key]])
+    expect(tags.get_by_role("link")).to_have_text(
         item["themes"]
         + [p["name"] for p in item["programmes"]]
-        + [c["name"] for c in item["countries"]]
+        + [c["name"] + (" (main)" if c["role"] == "primary" else "") for c in item["countries"]]
         + [r["name"] for r in item["regions"]]
         + [o["name"] for o in item["organisations"]]
     )
@@ -258,8 +278,11 @@ def test_opening_an_item_from_the_results(server, page):
         [related["title"] for related in item["related"]]
     )
     screenshot(page, "05-item")
+    page.get_by_role("link", name="← Back to results").click()
+    expect(page).to_have_url(f"{server}/?q=wildlife")
+    page.go_back()
 
-    article.get_by_role("list", name="Tags").get_by_role("link", name=country["name"], exact=True).click()
+    tags.get_by_role("link", name=country["name"]).first.click()
     expect(chip(page, "country", country["name"])).to_be_visible()
     assert url_query(page) == {"country": [country["code"]]}
     expect_results(page, by_country)
@@ -348,8 +371,13 @@ def test_clicking_a_histogram_bar_filters_to_that_month(server, page):
 
     histogram(page).locator(f'a[aria-label="{bar_label(month, count)}"]').click()
     expect(active_filters(page).get_by_role("link", name="Remove date filter")).to_have_text(f"{month} to {month} ×")
-    expect(page.get_by_label("From")).to_have_value(month)
-    expect(page.get_by_label("To")).to_have_value(month)
+    # Date inputs show the month as the days it spans.
+    expect(page.get_by_label("From")).to_have_value(f"{month}-01")
+    expect(page.get_by_label("To")).to_have_value(
+        dt.date.fromisoformat(f"{month}-01")
+        .replace(day=calendar.monthrange(*map(int, month.split("-")))[1])
+        .isoformat()
+    )
     expect_results(page, in_month)
     # The histogram leaves out its own date filter: every month is still there.
     expect(bars).to_have_count(len(labels))
@@ -388,7 +416,7 @@ def test_a_tour_of_every_kind_of_page_is_clean(server, open_page, javascript):
         query = urllib.parse.parse_qs(urllib.parse.urlsplit(path).query)
         expected = api(server, "/api/search", **query)
         expect_results(page, expected, query.get("q", [""])[0])
-    expect(page.get_by_text("Showing results for “wildlife” instead of “wildlfe”.")).to_be_visible()
+    expect(page.locator("p.suggestion")).to_have_text("Showing results for wildlife — search instead for wildlfe")
     item_id = api(server, "/api/search")["results"][0]["id"]
     item = api(server, f"/api/items/{item_id}")
     page.goto(server + f"/items/{item_id}")

@@ -116,6 +116,9 @@ def test_static_files_have_hashed_names_cached_for_a_year(client):
         "/static/style.css",
         "/static/favicon.svg",
         "/static/search.js",
+        "/static/controls.js",
+        "/static/combobox.js",
+        "/static/facetfilter.js",
     }
     for link in links:
         response = client.get(link)

@@ -9,7 +9,7 @@ from flask.json.provider import DefaultJSONProvider
 
 from indexer.build.store import IndexStore
 from indexer.search.engine import Catalog
-from webapp import admin, api, caching, errors, filters, limits, metrics, pages, proxy, security
+from webapp import admin, api, caching, errors, filters, limits, metrics, pages, proxy, security, typeahead
 from webapp.config import DEFAULTS
 
 
@@ -33,6 +33,7 @@ def create_app(config: dict | None = None) -> Flask:
     limits.init_app(app)
     app.register_blueprint(pages.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(typeahead.bp)
     app.register_blueprint(admin.bp)
     logging.getLogger(__name__).info("serving the index in %s", app.config["INDEX_DIR"])
     return app

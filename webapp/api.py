@@ -6,7 +6,7 @@ from flask import Blueprint, Response, jsonify, request, url_for
 
 from indexer.search.engine import all_facet_values, get_item
 from webapp import caching
-from webapp.context import current_index, search_from_request
+from webapp.context import RESULT_FIELDS, current_index, only, requested_fields, search_from_request
 from webapp.errors import ApiError
 from webapp.openapi import openapi_document
 
@@ -15,7 +15,9 @@ bp = Blueprint("api", __name__, url_prefix="/api")
 
 @bp.get("/search")
 def search() -> Response:
-    _, result = search_from_request()
+    fields = requested_fields(RESULT_FIELDS)
+    _, result = search_from_request(by_cursor=True, answer={"fields": ",".join(fields)} if fields else None)
+    result["results"] = [only(hit, fields) for hit in result["results"]]
     return jsonify(result)
 
 

@@ -38,6 +38,7 @@ COMPRESSED_TYPES = [
     "text/javascript",
     "application/javascript",
     "application/json",
+    "application/jsonl",
     "application/atom+xml",
     "application/opensearchdescription+xml",
     "image/svg+xml",

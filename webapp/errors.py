@@ -24,6 +24,7 @@ CODES = {
     404: "not_found",
     405: "method_not_allowed",
     409: "conflict",
+    410: "gone",
     413: "payload_too_large",
     422: "unprocessable",
     414: "uri_too_long",

@@ -32,7 +32,7 @@ log = logging.getLogger(__name__)
 # Blueprints and endpoints that are never counted.
 NOT_LIMITED = {"admin"}
 NOT_LIMITED_ENDPOINTS = {"pages.healthz", "pages.readyz", "metrics.metrics", "static"}
-EXPORTS = {"pages.csv_export"}
+EXPORTS = {"pages.csv_export", "pages.jsonl_export"}
 # A shared store that does not answer within this many seconds is down.
 STORE_TIMEOUT = 0.25
 # The counter of failed admin authentications, in the limiter's store.

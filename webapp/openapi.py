@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from indexer.facets.registry import FACETS, NAMES, Facet
 from indexer.search.request import DEFAULT_PER_PAGE, MAX_PAGE, MAX_PER_PAGE, MAX_QUERY_LENGTH, SORTS
+from webapp.context import RESULT_FIELDS
 
 
 def _ref(name: str) -> dict:
@@ -13,6 +14,9 @@ def _ref(name: str) -> dict:
 def _nullable(schema: dict) -> dict:
     return {"anyOf": [schema, {"type": "null"}]}
 
+
+# The links of a search's answer.
+LINKS = ("self", "next", "prev", "next_cursor", "html", "atom", "csv", "jsonl")
 
 # Every GET answer carries a weak ETag of the index version and the request.
 NOT_MODIFIED = {"304": {"description": "Not modified: the ETag sent in If-None-Match is still the answer's."}}
@@ -26,6 +30,7 @@ def _error_responses(*statuses: int) -> dict:
         404: "No such item or path.",
         405: "Method not allowed.",
         409: "A reindex is already queued or running; Location is its task.",
+        410: "The index changed since the cursor was made; start again from the first page.",
         422: "The sources could not be read; nothing was changed.",
         413: "Request too large.",
         429: "Too many requests; retry later.",
@@ -173,7 +178,16 @@ def openapi_document(server_url: str) -> dict:
             "per_page": {"type": "integer", "minimum": 1},
             "pages": {"type": "integer", "minimum": 1},
             "sort": {"enum": list(SORTS)},
-            "results": {"type": "array", "items": _ref("SearchResult")},
+            "results": {
+                "type": "array",
+                "description": "With `fields`, each result has only the fields asked for.",
+                "items": {
+                    "anyOf": [
+                        _ref("SearchResult"),
+                        {"type": "object", "properties": result["properties"], "additionalProperties": False},
+                    ]
+                },
+            },
             "facets": _ref("Facets"),
             "histogram": {
                 "type": "array",
@@ -197,10 +211,10 @@ def openapi_document(server_url: str) -> dict:
             },
             "links": {
                 "type": "object",
-                "required": ["self", "next", "prev", "html", "atom", "csv"],
-                "properties": {
-                    key: _nullable({"type": "string"}) for key in ("self", "next", "prev", "html", "atom", "csv")
-                },
+                "description": "`next` and `prev` go by page number, or by cursor once the request came with one "
+                "and past the last page a number may ask for; `next_cursor` always goes by cursor.",
+                "required": list(LINKS),
+                "properties": {key: _nullable({"type": "string"}) for key in LINKS},
             },
             "index_version": {"type": "string"},
             "took_ms": {"type": "number"},
@@ -329,6 +343,14 @@ def openapi_document(server_url: str) -> dict:
         },
         {"name": "sort", "in": "query", "required": False, "schema": {"enum": list(SORTS), "default": "relevance"}},
         {
+            "name": "spelling",
+            "in": "query",
+            "required": False,
+            "description": "`auto`: a likely correction of misspelled words is searched instead when it finds more "
+            "(`suggestion.searched`); `off`: the words as typed, a correction only offered.",
+            "schema": {"enum": ["auto", "off"], "default": "auto"},
+        },
+        {
             "name": "page",
             "in": "query",
             "required": False,
@@ -339,6 +361,23 @@ def openapi_document(server_url: str) -> dict:
             "in": "query",
             "required": False,
             "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE, "default": DEFAULT_PER_PAGE},
+        },
+        {
+            "name": "cursor",
+            "in": "query",
+            "required": False,
+            "description": "A position in the results, from `links.next_cursor` (or `next`, `prev`): for pages at any "
+            "depth, on one index version (else 410) and for the search it was made for; not with `page`.",
+            "schema": {"type": "string", "maxLength": 1000},
+        },
+        {
+            "name": "fields",
+            "in": "query",
+            "required": False,
+            "description": "Only these keys in each result, comma-separated; facets and links are unchanged.",
+            "style": "form",
+            "explode": False,
+            "schema": {"type": "array", "items": {"enum": list(RESULT_FIELDS)}, "uniqueItems": True},
         },
     ]
     json_ok = lambda schema, description: {  # noqa: E731
@@ -364,7 +403,7 @@ def openapi_document(server_url: str) -> dict:
                     "responses": {
                         "200": json_ok(_ref("SearchResponse"), "Results, facets and links."),
                         **NOT_MODIFIED,
-                        **_error_responses(400, 429, 503),
+                        **_error_responses(400, 410, 429, 503),
                     },
                 }
             },
@@ -402,6 +441,121 @@ def openapi_document(server_url: str) -> dict:
                         ),
                         **NOT_MODIFIED,
                         **_error_responses(429, 503),
+                    },
+                }
+            },
+            "/api/suggest": {
+                "get": {
+                    "operationId": "suggest",
+                    "summary": "Completions of a prefix: facet values, title phrases and words, most useful first",
+                    "parameters": [
+                        {
+                            "name": "q",
+                            "in": "query",
+                            "required": False,
+                            "description": "What has been typed; under 2 characters, no completions.",
+                            "schema": {"type": "string", "maxLength": MAX_QUERY_LENGTH},
+                        },
+                        {
+                            "name": "limit",
+                            "in": "query",
+                            "required": False,
+                            "schema": {"type": "integer", "minimum": 1, "maximum": 20, "default": 8},
+                        },
+                        {
+                            "name": "format",
+                            "in": "query",
+                            "required": False,
+                            "description": "`opensearch`: the OpenSearch suggestions format, `[q, [text, ...]]`.",
+                            "schema": {"enum": ["json", "opensearch"], "default": "json"},
+                        },
+                    ],
+                    "responses": {
+                        "200": {
+                            "description": "The completions.",
+                            "content": {
+                                "application/json": {
+                                    "schema": {
+                                        "type": "object",
+                                        "required": ["q", "suggestions"],
+                                        "properties": {
+                                            "q": {"type": "string"},
+                                            "suggestions": {
+                                                "type": "array",
+                                                "items": {
+                                                    "type": "object",
+                                                    "required": ["text", "kind", "filter", "count"],
+                                                    "properties": {
+                                                        "text": {"type": "string"},
+                                                        "kind": {"enum": [*NAMES, "phrase", "word"]},
+                                                        "filter": _nullable({"type": "object"}),
+                                                        "count": {"type": "integer", "minimum": 1},
+                                                    },
+                                                },
+                                            },
+                                        },
+                                    }
+                                },
+                                "application/x-suggestions+json": {
+                                    # `["prefix", ["completion", …]]`: the prefix, then its completions.
+                                    "schema": {
+                                        "type": "array",
+                                        "minItems": 2,
+                                        "maxItems": 2,
+                                        "items": {
+                                            "anyOf": [
+                                                {"type": "string"},
+                                                {"type": "array", "items": {"type": "string"}},
+                                            ]
+                                        },
+                                    }
+                                },
+                            },
+                        },
+                        **NOT_MODIFIED,
+                        **_error_responses(400, 429, 503),
+                    },
+                }
+            },
+            "/api/facets/{name}": {
+                "get": {
+                    "operationId": "facetValues",
+                    "summary": "One facet's values matching `q`, counted for the search of the other parameters",
+                    "description": "Values the search has come first, by count; the others follow with count 0.",
+                    "parameters": [
+                        {"name": "name", "in": "path", "required": True, "schema": {"type": "string", "maxLength": 40}},
+                        {
+                            "name": "q",
+                            "in": "query",
+                            "required": False,
+                            "description": "Values with a word of their label, value or acronym starting with this.",
+                            "schema": {"type": "string", "maxLength": MAX_QUERY_LENGTH},
+                        },
+                        {
+                            "name": "query",
+                            "in": "query",
+                            "required": False,
+                            "description": "The words of the search (what `q` is to /api/search).",
+                            "schema": {"type": "string", "maxLength": MAX_QUERY_LENGTH},
+                        },
+                        *(param for param in search_parameters if param["name"] in (*NAMES, "from", "to")),
+                    ],
+                    "responses": {
+                        "200": json_ok(
+                            {
+                                "type": "object",
+                                "required": ["facet", "q", "total", "values"],
+                                "properties": {
+                                    "facet": {"enum": list(NAMES)},
+                                    "q": {"type": "string"},
+                                    "total": {"type": "integer", "minimum": 0},
+                                    "values": {"type": "array", "items": _ref("FacetCount")},
+                                },
+                            },
+                            "The matching values.",
+                        ),
+                        **NOT_MODIFIED,
+                        **_error_responses(400, 404, 429, 503),
                     },
                 }
             },

@@ -38,6 +38,6 @@ def init_app(app: Flask) -> None:
         headers.setdefault("X-Content-Type-Options", "nosniff")
         headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
         headers.setdefault("X-Frame-Options", "DENY")
-        if request.path.startswith("/api") or request.path.endswith((".atom", ".csv")):
+        if request.path.startswith("/api") or request.path.endswith((".atom", ".csv", ".jsonl")):
             headers.setdefault("Access-Control-Allow-Origin", "*")
         return response

@@ -8,6 +8,7 @@ Layout of the index directory::
                                             of its segments (indexer.build.flat), manifest.json,
                                             content_hashes.json (what an update compares),
                                             words.json (for "did you mean"),
+                                            phrases.json (frequent title phrases, for suggestions),
                                             vocabularies/ (the editors' data files
                                             the version was built with) and, written
                                             last, checksums.json (every other file's
@@ -37,13 +38,15 @@ import hashlib
 import json
 import logging
 import os
+import re
 import shutil
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 
 import whoosh
 import whoosh.index
+from whoosh.analysis import STOP_WORDS
 
 from indexer.build.flat import write_missing
 from indexer.build.schema import CONTENT_HASH, ID, build_schema, item_to_document
@@ -55,6 +58,10 @@ from indexer.model import NewsItem
 
 log = logging.getLogger(__name__)
 
+# Words (with inner dots, hyphens, apostrophes: `GLO.ACT`, `anti-trafficking`)
+# separated by spaces only: a title's runs that a phrase may not cross.
+_PHRASE_RUN = re.compile(r"\w+(?:[.'’-]\w+)*(?:\s+\w+(?:[.'’-]\w+)*)*")
+
 CURRENT = "current"
 MANIFEST = "manifest.json"
 # Each item id and its content hash, for an update to compare against.
@@ -62,6 +69,8 @@ CONTENT_HASHES = "content_hashes.json"
 VOCABULARIES = "vocabularies"
 # Every other file of a version with its size and SHA-256; written last.
 CHECKSUMS = "checksums.json"
+# Frequent 2-3 word phrases of titles and how many items have each.
+PHRASES_FILE = "phrases.json"
 # A version being copied into the index directory, renamed once verified.
 INCOMING_PREFIX = ".incoming-"
 LOCK_FILE = ".write.lock"
@@ -368,6 +377,7 @@ class IndexStore:
         swap it in."""
         path = self.version_path(version)
         write_words(count_words(items) if words is None else words, path)
+        (path / PHRASES_FILE).write_text(json.dumps(title_phrases(item.title for item in items)), "utf-8")
         (path / CONTENT_HASHES).write_text(json.dumps({item.id: item.content_hash for item in items}), "utf-8")
         vocabularies.copy_to(path / VOCABULARIES)
         manifest = {
@@ -469,6 +479,27 @@ def _identity(stat: os.stat_result) -> tuple[int, int, int]:
     return stat.st_dev, stat.st_ino, stat.st_size
 
 
+def title_phrases(titles: Iterable[str], min_items: int = 2) -> dict[str, int]:
+    """Runs of 2 or 3 words of titles (not across punctuation, not starting
+    or ending with a stop word) found in at least `min_items` titles, as
+    most often written, with the number of titles that have them."""
+    counts: collections.Counter[str] = collections.Counter()
+    for title in titles:
+        grams = set()
+        for run in _PHRASE_RUN.findall(title):
+            words = run.split()
+            for n in (2, 3):
+                for i in range(len(words) - n + 1):
+                    if words[i].lower() not in STOP_WORDS and words[i + n - 1].lower() not in STOP_WORDS:
+                        grams.add(" ".join(words[i : i + n]))
+        counts.update(grams)
+    folded: dict[str, list[tuple[int, str]]] = collections.defaultdict(list)
+    for form, count in counts.items():
+        folded[form.lower()].append((count, form))
+    phrases = {max(forms)[1]: sum(count for count, _ in forms) for forms in folded.values()}
+    return {form: count for form, count in phrases.items() if count >= min_items}
+
+
 def _sha256(path: Path) -> str:
     with open(path, "rb") as f:
         return hashlib.file_digest(f, "sha256").hexdigest()
@@ -477,7 +508,7 @@ def _sha256(path: Path) -> str:
 def _link_tree(source: Path, target: Path) -> None:
     """Whoosh never rewrites a segment file once written, so an update can
     start from hard links to the serving version's files instead of copies."""
-    written_anew = (MANIFEST, CHECKSUMS, WORDS_FILE, VOCABULARIES, CONTENT_HASHES)
+    written_anew = (MANIFEST, CHECKSUMS, WORDS_FILE, PHRASES_FILE, VOCABULARIES, CONTENT_HASHES)
     for entry in source.iterdir():
         if entry.name in written_anew or "LOCK" in entry.name.upper():
             continue

@@ -6,6 +6,7 @@ The HTML page, the JSON API, the feeds and the CLI all render what
 
 from __future__ import annotations
 
+import collections
 import functools
 import json
 import logging
@@ -13,7 +14,9 @@ import math
 import threading
 import time
 import weakref
+from collections.abc import Iterator
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 from whoosh.index import Index
@@ -129,19 +132,17 @@ def search(index: SearchIndex, request: SearchRequest, deadline: float = DEFAULT
     parsed = parse_user_query(request.q, index.vocabularies) if request.q.strip() else None
     cost = Cost.starting_now(deadline)
     result = _run(index, request, parsed, cost)
-    suggestion = suggest(index, request.q) if parsed and not parsed.is_empty else None
+    suggestion = index.speller.suggest(request.q, parsed.words) if parsed and not parsed.is_empty else None
     if suggestion:
-        result["suggestion"] = {"q": suggestion, "searched": False}
-    # A word found in no item is most likely misspelled: when the corrected
-    # query finds more, show its results straight away. Only for a cheap
-    # query: a costly one (wildcards, a cap or the deadline hit) never runs twice.
-    if suggestion and not cost.patterns and not cost.notices:
-        corrected = _run(index, request, parse_user_query(suggestion, index.vocabularies), cost)
+        result["suggestion"] = {"q": suggestion.q, "searched": False}
+    # A confident correction is searched straight away when it finds more
+    # than the words as typed, unless the request asks for them as typed.
+    # Only for a cheap query: a costly one (wildcards, a cap or the deadline
+    # hit) never runs twice.
+    if suggestion and suggestion.confident and request.autocorrect and not cost.patterns and not cost.notices:
+        corrected = _run(index, request, parse_user_query(suggestion.q, index.vocabularies), cost)
         if (corrected["total_all_words"], corrected["total"]) > (result["total_all_words"], result["total"]):
-            corrected["notice"] = " ".join(
-                filter(None, [f"Showing results for “{suggestion}” instead of “{request.q}”.", corrected["notice"]])
-            )
-            corrected["suggestion"] = {"q": suggestion, "searched": True}
+            corrected["suggestion"] = {"q": suggestion.q, "searched": True}
             result = corrected
     result["partial"] = cost.partial
     result["query"] = request.echo()
@@ -247,6 +248,89 @@ def all_facet_values(index: SearchIndex) -> dict:
     return {name: _facet_counts(index, name, index.facets.live, {}, empty) for name in NAMES}
 
 
+# The orders of the latest searches read by position (a program paging by
+# cursor, an export), kept per worker so that a deep page costs what the
+# first one does.
+ORDERS_CACHED = 8
+
+
+class Order(NamedTuple):
+    """Every document a search found, in the order of its results."""
+
+    docnums: np.ndarray
+    scores: np.ndarray | None  # None when sorted by date
+    parsed: ParsedQuery | None  # the words searched (a correction, when one was searched)
+    partial: bool  # the order ran out of time
+
+
+_orders: collections.OrderedDict[tuple, Order] = collections.OrderedDict()
+_orders_lock = threading.Lock()
+
+
+def result_order(index: SearchIndex, request: SearchRequest, result: dict, deadline: float = DEFAULT_DEADLINE) -> Order:
+    """The order of every result of `search(index, request)` (which
+    answered `result`) over all its pages: the words it searched, a
+    correction if it searched one, ranked or sorted as it did."""
+    suggestion = result["suggestion"]
+    q = suggestion["q"] if suggestion and suggestion["searched"] else request.q
+    filters = tuple(sorted((name, tuple(values)) for name, values in request.filters.items() if values))
+    key = (index.version, q, filters, request.date_from, request.date_to, result["sort"])
+    with _orders_lock:
+        if key in _orders:
+            _orders.move_to_end(key)
+            return _orders[key]
+    parsed = parse_user_query(q, index.vocabularies) if q.strip() else None
+    cost = Cost.starting_now(deadline)
+    matching, strict_mask = _matching(index, request, parsed, cost)
+    if result["sort"] == "relevance" and parsed is not None:
+        hits = ranking.rank(index, parsed, matching, strict_mask, int(matching.sum()), cost)
+        docnums = np.array([docnum for docnum, _ in hits], dtype=np.int64)
+        order = Order(docnums, np.array([score for _, score in hits], dtype=np.float64), parsed, cost.partial)
+    else:
+        docnums = index.facets.order_by_date(np.flatnonzero(matching), newest_first=result["sort"] == "newest")
+        order = Order(docnums, None, parsed, cost.partial)
+    if not order.partial:
+        with _orders_lock:
+            _orders[key] = order
+            while len(_orders) > ORDERS_CACHED:
+                _orders.popitem(last=False)
+    return order
+
+
+def _matching(
+    index: SearchIndex, request: SearchRequest, parsed: ParsedQuery | None, cost: Cost
+) -> tuple[np.ndarray, np.ndarray]:
+    """The documents `_run` finds for `request` and `parsed`, and the mask
+    of those matching every word."""
+    fi = index.facets
+    if parsed is None or parsed.is_empty:
+        text_mask = fi.live.copy()
+        strict_mask = text_mask
+    else:
+        text_mask = index.matcher.matching(parsed.loose, cost)
+        strict_mask = index.matcher.matching(parsed.strict, cost) & text_mask
+    matching = text_mask & fi.dates_overlapping(request.date_from, request.date_to)
+    for name, values in request.filters.items():
+        if values:
+            matching &= fi.facets[name].documents_with_any(values, fi.size)
+    return matching, strict_mask
+
+
+def results_in_order(
+    index: SearchIndex, order: Order, start: int = 0, stop: int | None = None, bodies: bool = False
+) -> Iterator[dict]:
+    """The results of `order` from position `start` to `stop` as `search()`
+    gives them, read one at a time; with `bodies`, with the item's body."""
+    highlighter = _Highlighter(order.parsed)
+    for position in range(len(order.docnums))[start:stop]:
+        docnum = int(order.docnums[position])
+        score = None if order.scores is None else float(order.scores[position])
+        hit = _result(index, docnum, score, highlighter)
+        if bodies:
+            hit["body"] = index.stored_item(docnum)["body"]
+        yield hit
+
+
 def get_item(index: SearchIndex, item_id: str) -> dict | None:
     docnum = index.docnum(item_id)
     if docnum is None:
@@ -301,6 +385,7 @@ class _Highlighter:
 
 
 def suggest(index: SearchIndex, text: str) -> str | None:
-    """A corrected query when some words are not in the index vocabulary
-    (`trafficing` -> `trafficking`); None when every word is known."""
-    return index.speller.suggest(text, plain_words(text))
+    """The "did you mean" of `text` (`trafficing` -> `trafficking`); None
+    when every word is known or nothing is likely meant instead."""
+    suggestion = index.speller.suggest(text, plain_words(text))
+    return suggestion.q if suggestion else None

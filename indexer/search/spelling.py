@@ -1,22 +1,42 @@
-""" "Did you mean": the closest words of the index's word list.
+""" "Did you mean": the likely corrections of words the index does not know.
 
 The word list (`indexer.build.words`) is written beside each index version
-when it is built, and rapidfuzz compares an unknown word against all of it
-in C.
+when it is built, with the number of items each word occurs in; rapidfuzz
+compares an unknown word against all of it in C.
+
+A word is corrected only to a vocabulary word within its length's edits (a
+transposition is one edit). The correction is confident, and may be searched
+straight away, when it keeps the word's first letter (typing rarely gets that
+one wrong) and is clearly the best: no other word is as close, unless the
+correction occurs in several times as many items. A capitalised unknown word
+is taken for a name found in no item (`Haiti`): it is never searched as
+another word, and is only offered a correction one edit away that would
+otherwise be confident (`Mechelin` -> `Mechelen`). All-caps acronyms are
+never corrected.
 """
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import NamedTuple
 
 from rapidfuzz import process
-from rapidfuzz.distance import Levenshtein
+from rapidfuzz.distance import OSA
 
 from indexer.build.words import read_words
 
-MAX_DISTANCE = 2
 MIN_WORD_LENGTH = 4
+# Words of 4 to 6 letters may have one edit, longer words two.
+TWO_EDITS_FROM_LENGTH = 7
+# How many times as many items a correction must occur in to be confident
+# over another word as close.
+CLEARLY_MORE_FREQUENT = 3
+
+
+class Suggestion(NamedTuple):
+    q: str  # the word or query corrected
+    confident: bool  # likely enough to search instead of the words as typed
 
 
 class Speller:
@@ -29,26 +49,32 @@ class Speller:
     def read(cls, folder: Path) -> Speller:
         return cls(read_words(folder))
 
-    def correct(self, word: str) -> str | None:
-        """The most frequent vocabulary word within two edits of an unknown
-        `word`, in the case it was typed; None if `word` is known or nothing is close."""
+    def correct(self, word: str) -> Suggestion | None:
+        """The likely correction of an unknown `word`, in the case it was
+        typed; None if `word` is known or nothing is likely."""
         folded = word.lower()
-        if len(folded) < MIN_WORD_LENGTH or not folded.isalpha() or folded in self.frequencies:
+        if len(folded) < MIN_WORD_LENGTH or not folded.isalpha() or folded in self.frequencies or word.isupper():
             return None
-        close = process.extract(
-            folded, self.offerable, scorer=Levenshtein.distance, score_cutoff=MAX_DISTANCE, limit=20
-        )
+        name = word[0].isupper()
+        edits = 1 if name or len(folded) < TWO_EDITS_FROM_LENGTH else 2
+        close = process.extract(folded, self.offerable, scorer=OSA.distance, score_cutoff=edits, limit=None)
         if not close:
             return None
-        best, _, _ = min(close, key=lambda match: (match[1], -self.frequencies[match[0]]))
-        return best.capitalize() if word[:1].isupper() else best
+        ranked = sorted(close, key=lambda match: (match[1], -self.frequencies[match[0]]))
+        best, distance, _ = ranked[0]
+        rivals = [self.frequencies[w] for w, d, _ in ranked[1:] if d == distance]
+        likely = best[0] == folded[0] and all(self.frequencies[best] >= CLEARLY_MORE_FREQUENT * f for f in rivals)
+        if name:
+            return Suggestion(best.capitalize(), False) if likely else None
+        return Suggestion(best, likely)
 
-    def suggest(self, text: str, words: list[str]) -> str | None:
-        """`text` with its misspelled `words` corrected, or None."""
-        corrected, changed = text, False
+    def suggest(self, text: str, words: list[str]) -> Suggestion | None:
+        """`text` with its misspelled `words` corrected, confident when every
+        correction is; None when no word needs one."""
+        corrected, corrections = text, []
         for word in words:
-            replacement = self.correct(word)
-            if replacement:
-                corrected = re.sub(rf"(?<!\w){re.escape(word)}(?!\w)", replacement, corrected, count=1)
-                changed = True
-        return corrected if changed else None
+            correction = self.correct(word)
+            if correction:
+                corrected = re.sub(rf"(?<!\w){re.escape(word)}(?!\w)", correction.q, corrected, count=1)
+                corrections.append(correction.confident)
+        return Suggestion(corrected, all(corrections)) if corrections else None

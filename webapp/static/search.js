@@ -37,6 +37,7 @@
         if (count && freshCount) count.textContent = freshCount.textContent;
         document.title = page.title;
         history.replaceState(null, "", url);
+        document.dispatchEvent(new Event("newsearch:results"));
       })
       .catch(function () { /* a failed or aborted refresh leaves the page as it was */ });
   }
@@ -44,5 +45,10 @@
   input.addEventListener("input", function () {
     clearTimeout(timer);
     timer = setTimeout(refresh, 300);
+  });
+  // The form is leaving for its own page (a suggestion picked): nothing to refresh.
+  form.addEventListener("submit", function () {
+    clearTimeout(timer);
+    if (pending) pending.abort();
   });
 })();
