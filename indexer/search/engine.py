@@ -154,19 +154,9 @@ def search(index: SearchIndex, request: SearchRequest, deadline: float = DEFAULT
 def _run(index: SearchIndex, request: SearchRequest, parsed: ParsedQuery | None, cost: Cost) -> dict:
     fi = index.facets
     notices = list(parsed.notices) if parsed else []
-
-    if parsed is None or parsed.is_empty:
-        text_mask = fi.live.copy()
-        strict_mask = text_mask
-    else:
-        text_mask = index.matcher.matching(parsed.loose, cost)
-        strict_mask = index.matcher.matching(parsed.strict, cost) & text_mask
+    text_mask, strict_mask, filter_masks, date_mask = _masks(index, request, parsed, cost)
+    if parsed is not None and not parsed.is_empty:
         notices += cost.notices
-
-    filter_masks = {
-        name: fi.facets[name].documents_with_any(values, fi.size) for name, values in request.filters.items() if values
-    }
-    date_mask = fi.dates_overlapping(request.date_from, request.date_to)
     matching = text_mask & date_mask
     for mask in filter_masks.values():
         matching &= mask
@@ -297,11 +287,11 @@ def result_order(index: SearchIndex, request: SearchRequest, result: dict, deadl
     return order
 
 
-def _matching(
+def _masks(
     index: SearchIndex, request: SearchRequest, parsed: ParsedQuery | None, cost: Cost
-) -> tuple[np.ndarray, np.ndarray]:
-    """The documents `_run` finds for `request` and `parsed`, and the mask
-    of those matching every word."""
+) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray], np.ndarray]:
+    """What a search's words match (loosely, and with every word), each
+    facet filter's documents, and the date range's."""
     fi = index.facets
     if parsed is None or parsed.is_empty:
         text_mask = fi.live.copy()
@@ -309,10 +299,21 @@ def _matching(
     else:
         text_mask = index.matcher.matching(parsed.loose, cost)
         strict_mask = index.matcher.matching(parsed.strict, cost) & text_mask
-    matching = text_mask & fi.dates_overlapping(request.date_from, request.date_to)
-    for name, values in request.filters.items():
-        if values:
-            matching &= fi.facets[name].documents_with_any(values, fi.size)
+    filter_masks = {
+        name: fi.facets[name].documents_with_any(values, fi.size) for name, values in request.filters.items() if values
+    }
+    return text_mask, strict_mask, filter_masks, fi.dates_overlapping(request.date_from, request.date_to)
+
+
+def _matching(
+    index: SearchIndex, request: SearchRequest, parsed: ParsedQuery | None, cost: Cost
+) -> tuple[np.ndarray, np.ndarray]:
+    """The documents `_run` finds for `request` and `parsed`, and the mask
+    of those matching every word."""
+    text_mask, strict_mask, filter_masks, date_mask = _masks(index, request, parsed, cost)
+    matching = text_mask & date_mask
+    for mask in filter_masks.values():
+        matching &= mask
     return matching, strict_mask
 
 
