@@ -47,20 +47,19 @@ def main() -> None:
 
     store = IndexStore(args.index)
     index = Catalog(store).current()
-    folder = store.version_path(index.version)
-    Suggester.of(index, folder)  # the vocabularies compiled, as a serving worker has them
+    Suggester.of(index)  # the vocabularies compiled, as a serving worker has them
     started = time.perf_counter()
-    Suggester.of(index, folder)
+    Suggester.of(index)
     built_s = time.perf_counter() - started
     tracemalloc.start()
-    suggester = Suggester.of(index, folder)
+    suggester = Suggester.of(index)
     held_mb = tracemalloc.get_traced_memory()[0] / 1e6
     tracemalloc.stop()
     texts = [completion.text.lower() for completion in suggester.completions]
     print(
         f"completions: {len(suggester.completions)} ({len(suggester.keys)} keys) of {index.facets.size} documents, "
         f"built in {built_s * 1000:.0f} ms, holding {held_mb:.1f} MB"
-        + ("" if (folder / PHRASES_FILE).exists() else f" (no {PHRASES_FILE}: no phrases)")
+        + ("" if (index.folder / PHRASES_FILE).exists() else f" (no {PHRASES_FILE}: no phrases)")
     )
 
     candidates = prefixes(texts, 2 * args.prefixes, seed=101)

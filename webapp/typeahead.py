@@ -11,7 +11,7 @@ from flask import Blueprint, Response, current_app, jsonify, request
 
 from indexer.facets.registry import BY_NAME, NAMES
 from indexer.search.engine import search
-from indexer.search.request import MAX_QUERY_LENGTH, InvalidRequest, parse_search_request
+from indexer.search.request import InvalidRequest, integer_param, parse_search_request, query_param
 from indexer.search.suggest import DEFAULT_LIMIT, MAX_LIMIT, facet_entries, fold, suggester
 from webapp import caching
 from webapp.context import current_index, query_params, request_args
@@ -26,14 +26,13 @@ OPENSEARCH_TYPE = "application/x-suggestions+json"
 @bp.get("/suggest")
 def suggest() -> Response:
     typed = _typed()
-    limit = _limit()
+    limit = integer_param(request_args(), "limit", default=DEFAULT_LIMIT, low=1, high=MAX_LIMIT)
     answer_format = request.args.get("format", "json")
     if answer_format not in FORMATS:
         raise ApiError(400, f"unknown format `{answer_format[:40]}`; use one of: {', '.join(FORMATS)}", "format")
     index = current_index()
     caching.conditional(index, typed, limit, answer_format)
-    folder = current_app.extensions["catalog"].store.version_path(index.version)
-    completions = suggester(index, folder).complete(typed, limit)
+    completions = suggester(index).complete(typed, limit)
     if answer_format == "opensearch":
         body = json.dumps([typed, [completion.text for completion in completions]], ensure_ascii=False)
         return Response(body, mimetype=OPENSEARCH_TYPE)
@@ -75,14 +74,4 @@ def facet_values(name: str) -> Response:
 
 
 def _typed() -> str:
-    typed = request.args.get("q", "")
-    if len(typed) > MAX_QUERY_LENGTH:
-        raise ApiError(400, f"`q` is {len(typed)} characters long; shorten it to at most {MAX_QUERY_LENGTH}", "q")
-    return typed
-
-
-def _limit() -> int:
-    text = request.args.get("limit", str(DEFAULT_LIMIT)).strip()
-    if not (text.isascii() and text.isdigit() and 1 <= int(text) <= MAX_LIMIT):
-        raise ApiError(400, f"`limit` must be a whole number from 1 to {MAX_LIMIT}, not `{text[:40]}`", "limit")
-    return int(text)
+    return query_param(request_args(), "q")

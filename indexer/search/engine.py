@@ -47,6 +47,8 @@ class SearchIndex:
         self.version = version
         self.index = index
         self.manifest = manifest
+        # The version's directory, with what is written beside the index (word list, phrases).
+        self.folder = folder
         # The vocabularies this version was built with: filters, labels and
         # the facet values a query names are resolved with these.
         self.vocabularies = vocabularies

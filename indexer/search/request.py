@@ -76,13 +76,7 @@ def parse_search_request(args: Mapping[str, Sequence[str]], vocabularies: Vocabu
     """Build a request from parameters given as name -> list of values (the
     shape of a query string), resolving facet values with the serving
     index's `vocabularies`; raise InvalidRequest naming the bad one."""
-    q = _single(args, "q") or ""
-    if len(q) > MAX_QUERY_LENGTH:
-        raise InvalidRequest("q", f"the query is {len(q)} characters long; shorten it to at most {MAX_QUERY_LENGTH}")
-    q = _WHITESPACE_CONTROLS.sub(" ", q)
-    control = _OTHER_CONTROLS.search(q)
-    if control:
-        raise InvalidRequest("q", f"the query contains the control character U+{ord(control.group()):04X}; remove it")
+    q = query_param(args, "q")
     filters = {name: _filter_values(args, BY_NAME[name], vocabularies) for name in NAMES}
     date_from_raw = (_single(args, "from") or "").strip()
     date_to_raw = (_single(args, "to") or "").strip()
@@ -95,8 +89,8 @@ def parse_search_request(args: Mapping[str, Sequence[str]], vocabularies: Vocabu
     sort = _single(args, "sort") or "relevance"
     if sort not in SORTS:
         raise InvalidRequest("sort", f"unknown sort `{sort}`; use one of: {', '.join(SORTS)}")
-    page = _integer(args, "page", default=1, low=1, high=MAX_PAGE)
-    per_page = _integer(args, "per_page", default=DEFAULT_PER_PAGE, low=1, high=MAX_PER_PAGE)
+    page = integer_param(args, "page", default=1, low=1, high=MAX_PAGE)
+    per_page = integer_param(args, "per_page", default=DEFAULT_PER_PAGE, low=1, high=MAX_PER_PAGE)
     spelling = _single(args, "spelling") or "auto"
     if spelling not in SPELLING:
         raise InvalidRequest("spelling", f"unknown spelling `{spelling[:40]}`; use one of: {', '.join(SPELLING)}")
@@ -143,7 +137,22 @@ def _single(args: Mapping[str, Sequence[str]], name: str) -> str | None:
     return values[0] if values else None
 
 
-def _integer(args, name: str, default: int, low: int, high: int) -> int:
+def query_param(args: Mapping[str, Sequence[str]], name: str) -> str:
+    """What was typed in parameter `name`: at most MAX_QUERY_LENGTH
+    characters, tabs and line breaks as spaces, no other control characters."""
+    text = _single(args, name) or ""
+    if len(text) > MAX_QUERY_LENGTH:
+        raise InvalidRequest(
+            name, f"the query is {len(text)} characters long; shorten it to at most {MAX_QUERY_LENGTH}"
+        )
+    text = _WHITESPACE_CONTROLS.sub(" ", text)
+    control = _OTHER_CONTROLS.search(text)
+    if control:
+        raise InvalidRequest(name, f"the query contains the control character U+{ord(control.group()):04X}; remove it")
+    return text
+
+
+def integer_param(args, name: str, default: int, low: int, high: int) -> int:
     text = _single(args, name)
     if text is None:
         return default

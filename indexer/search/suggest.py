@@ -20,7 +20,6 @@ import logging
 import threading
 import weakref
 from collections.abc import Iterable
-from pathlib import Path
 
 import numpy as np
 import pycountry
@@ -132,15 +131,15 @@ class Suggester:
         self.numbers = np.array([number for _, number in pairs], dtype=np.int32)
 
     @classmethod
-    def of(cls, index: SearchIndex, folder: Path) -> Suggester:
-        """The completions of `index`, whose version is in `folder`."""
+    def of(cls, index: SearchIndex) -> Suggester:
+        """The completions of `index`."""
         candidates: list[tuple[Completion, tuple[str, ...]]] = []
         for name in NAMES:
             counts = dict(zip(index.facets.facets[name].values, _counts(index, name), strict=True))
             for entry in facet_entries(index, name):
                 if counts.get(entry.value):
                     candidates.append((Completion(entry.label, name, entry.value, counts[entry.value]), entry.names))
-        candidates += [(Completion(text, PHRASE, None, n), (text,)) for text, n in _phrases(index, folder).items()]
+        candidates += [(Completion(text, PHRASE, None, n), (text,)) for text, n in _phrases(index).items()]
         candidates += [(Completion(word, WORD, None, n), (word,)) for word, n in index.speller.frequencies.items()]
         return cls(candidates)
 
@@ -157,8 +156,8 @@ def _counts(index: SearchIndex, name: str) -> list[int]:
     return index.facets.facets[name].counts(index.facets.live).tolist()
 
 
-def _phrases(index: SearchIndex, folder: Path) -> dict[str, int]:
-    path = folder / PHRASES_FILE
+def _phrases(index: SearchIndex) -> dict[str, int]:
+    path = index.folder / PHRASES_FILE
     if not path.exists():
         log.warning("index %s has no %s: rebuild it for phrase suggestions", index.version, PHRASES_FILE)
         return {}
@@ -169,12 +168,12 @@ _built: weakref.WeakKeyDictionary[SearchIndex, Suggester] = weakref.WeakKeyDicti
 _building = threading.Lock()
 
 
-def suggester(index: SearchIndex, folder: Path) -> Suggester:
+def suggester(index: SearchIndex) -> Suggester:
     """The completions of an index version, built on first use."""
     found = _built.get(index)
     if found is None:
         with _building:
             found = _built.get(index)
             if found is None:
-                found = _built[index] = Suggester.of(index, folder)
+                found = _built[index] = Suggester.of(index)
     return found
