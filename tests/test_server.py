@@ -1,6 +1,7 @@
 """The app under a real gunicorn on 127.0.0.1, as `newsearch serve` runs it."""
 
 import json
+import socket
 import types
 import urllib.error
 import urllib.request
@@ -57,3 +58,57 @@ def test_a_worker_opens_the_serving_index_as_it_starts(tmp_path, corpus_items):
     IndexStore(index_dir).build(corpus_items)
     gunicorn_conf.post_worker_init(types.SimpleNamespace(wsgi=app))
     assert list(app.extensions["catalog"]._open) == [IndexStore(index_dir).current_version()]
+
+
+class Wire:
+    """The writes a response makes, as the socket receives them."""
+
+    def __init__(self) -> None:
+        self.writes: list[bytes] = []
+
+    def sendall(self, data: bytes) -> None:
+        self.writes.append(bytes(data))
+
+
+def gunicorn_response(request: bytes) -> tuple[gunicorn_conf.WholeResponse, Wire]:
+    from gunicorn.config import Config
+    from gunicorn.http.parser import RequestParser
+
+    client, server = socket.socketpair()
+    with client, server:
+        client.sendall(request)
+        client.shutdown(socket.SHUT_WR)
+        cfg = Config()
+        req = next(iter(RequestParser(cfg, server, ("127.0.0.1", 0))))
+    wire = Wire()
+    return gunicorn_conf.WholeResponse(req, wire, cfg), wire
+
+
+def test_a_page_leaves_with_its_headers_in_one_write():
+    # A replica killed between the two would leave the proxy in front with
+    # headers it has passed on and nothing it could retry.
+    response, wire = gunicorn_response(b"GET / HTTP/1.1\r\nHost: localhost\r\n\r\n")
+    response.start_response("200 OK", [("Content-Type", "text/html"), ("Content-Length", "17")])
+    response.write(b"<html>page</html>")
+    response.close()
+    assert len(wire.writes) == 1
+    assert wire.writes[0].startswith(b"HTTP/1.1 200 OK\r\n") and wire.writes[0].endswith(b"\r\n\r\n<html>page</html>")
+
+
+def test_a_streamed_export_starts_with_its_headers_in_one_write():
+    response, wire = gunicorn_response(b"GET /search.csv?all=1 HTTP/1.1\r\nHost: localhost\r\n\r\n")
+    response.start_response("200 OK", [("Content-Type", "text/csv")])
+    for row in (b"id,title\r\n", b"1,one\r\n", b"2,two\r\n"):
+        response.write(row)
+    response.close()
+    assert wire.writes[0].startswith(b"HTTP/1.1 200 OK\r\n") and wire.writes[0].endswith(
+        b"\r\n\r\nA\r\nid,title\r\n\r\n"
+    )
+    assert wire.writes[1:] == [b"7\r\n1,one\r\n\r\n", b"7\r\n2,two\r\n\r\n", b"0\r\n\r\n"]
+
+
+def test_an_answer_without_a_body_still_leaves():
+    response, wire = gunicorn_response(b'GET / HTTP/1.1\r\nHost: localhost\r\nIf-None-Match: W/"x"\r\n\r\n')
+    response.start_response("304 Not Modified", [("ETag", 'W/"x"')])
+    response.close()
+    assert len(wire.writes) == 1 and wire.writes[0].startswith(b"HTTP/1.1 304 Not Modified\r\n")

@@ -12,6 +12,8 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from gunicorn.http import wsgi
+
 bind = f"{os.environ.get('NEWSEARCH_HOST', '0.0.0.0')}:{os.environ.get('PORT', '8000')}"
 # Searching is CPU-bound pure Python: one process per core, plus one to
 # cover a worker blocked on disk.
@@ -71,7 +73,8 @@ def child_exit(server: object, worker) -> None:
 
 def post_fork(server: object, worker: object) -> None:
     """The app's own log lines (index opened, swapped, errors) go where
-    gunicorn's error log goes."""
+    gunicorn's error log goes; answers leave in one write."""
+    wsgi.Response = WholeResponse
     error_log = logging.getLogger("gunicorn.error")
     for name in ("indexer", "webapp", "flask-limiter"):
         logger = logging.getLogger(name)
@@ -90,3 +93,45 @@ def post_worker_init(worker) -> None:
             catalog.current()
         except Exception:  # a broken index: the requests will say so
             logging.getLogger("gunicorn.error").exception("could not open the index at start")
+
+
+class _HeldHeaders:
+    """A worker's socket as a response sees it: the first write (the status
+    line and headers) is held until the next (the body, or its first part)
+    so that both leave in one. A worker killed between the two would
+    otherwise leave a proxy with headers it has passed on and no body: a
+    failed request the proxy can no longer retry on another replica."""
+
+    def __init__(self, sock) -> None:
+        self._sock = sock
+        self._held: bytes | None = None
+        self._started = False
+
+    def sendall(self, data: bytes) -> None:
+        if not self._started:
+            self._started = True
+            self._held = bytes(data)
+            return
+        if self._held is not None:
+            data, self._held = self._held + data, None
+        self._sock.sendall(data)
+
+    def flush(self) -> None:
+        if self._held is not None:
+            held, self._held = self._held, None
+            self._sock.sendall(held)
+
+    def __getattr__(self, name: str):
+        self.flush()  # sendfile and the rest write after the headers
+        return getattr(self._sock, name)
+
+
+class WholeResponse(wsgi.Response):
+    """gunicorn's response, writing its headers with the body."""
+
+    def __init__(self, req, sock, cfg) -> None:
+        super().__init__(req, _HeldHeaders(sock), cfg)
+
+    def close(self) -> None:
+        super().close()
+        self.sock.flush()  # an answer without a body: 304, HEAD, 204
