@@ -70,27 +70,35 @@ def check_titles(index: SearchIndex, queries: list[dict]) -> list[str]:
 
 
 def evaluate_spelling(index: SearchIndex, judged: dict) -> dict:
-    """How `search()` corrects each judged word: searched as corrected
-    (right or wrong), only offered ("did you mean"), or left alone."""
-    outcomes: dict[str, list[str]] = {
-        key: [] for key in ("right", "wrong", "offered", "wrong_absent", "offered_absent")
-    }
+    """How `search()` corrects each judged word: searched as corrected or
+    only offered ("did you mean"), rightly or wrongly, or left alone. A
+    correction is right when it is the expected word; any correction of a
+    correctly spelled absent word is wrong."""
+    kinds = ("right", "wrong", "offered", "offered_wrong", "wrong_absent", "offered_absent")
+    outcomes: dict[str, list[str]] = {kind: [] for kind in kinds}
     cases = [(case["typed"], case["expected"]) for case in judged["misspellings"]]
     for typed, expected in cases + [(typed, None) for typed in judged["absent"]]:
         suggestion = search(index, SearchRequest(q=typed))["suggestion"]
         if not suggestion:
             continue
-        if not suggestion["searched"]:
-            kind = "offered" if expected else "offered_absent"
-        elif expected:
-            kind = "right" if suggestion["q"].lower() == expected else "wrong"
+        right = expected is not None and suggestion["q"].lower() == expected
+        if not expected:
+            kind = "wrong_absent" if suggestion["searched"] else "offered_absent"
+        elif suggestion["searched"]:
+            kind = "right" if right else "wrong"
         else:
-            kind = "wrong_absent"
+            kind = "offered" if right else "offered_wrong"
         outcomes[kind].append(f"{typed} -> {suggestion['q']}")
-    searched = len(outcomes["right"]) + len(outcomes["wrong"]) + len(outcomes["wrong_absent"])
+    searched = sum(len(outcomes[kind]) for kind in ("right", "wrong", "wrong_absent"))
+    corrected = sum(len(found) for found in outcomes.values())
+    corrected_right = len(outcomes["right"]) + len(outcomes["offered"])
     return {
+        # Searched straight away as corrected.
         "precision": len(outcomes["right"]) / searched if searched else 1.0,
         "recall": len(outcomes["right"]) / len(cases),
+        # Corrected at all: searched, or offered as "did you mean".
+        "offered_precision": corrected_right / corrected if corrected else 1.0,
+        "offered_recall": corrected_right / len(cases),
         "misspellings": len(cases),
         "absent": len(judged["absent"]),
         **outcomes,
@@ -99,12 +107,20 @@ def evaluate_spelling(index: SearchIndex, judged: dict) -> dict:
 
 def print_spelling(report: dict, verbose: bool) -> None:
     print(f"\nspelling: {report['misspellings']} misspellings, {report['absent']} correctly spelled absent words")
-    print(f"searched as corrected: precision {report['precision']:.3f}, recall {report['recall']:.3f}")
+    print(f"searched as corrected:           precision {report['precision']:.3f}, recall {report['recall']:.3f}")
+    print(
+        f"corrected (searched or offered): precision {report['offered_precision']:.3f},"
+        f" recall {report['offered_recall']:.3f}"
+    )
     print(f"misspellings searched as corrected: {len(report['right'])} right, {len(report['wrong'])} wrong")
-    print(f"misspellings only offered (did you mean): {len(report['offered'])}")
+    print(
+        f"misspellings only offered (did you mean): {len(report['offered'])} right,"
+        f" {len(report['offered_wrong'])} wrong"
+    )
     print(f"absent words searched as another word: {len(report['wrong_absent'])}")
     print(f"absent words offered another word (did you mean): {len(report['offered_absent'])}")
-    for key in ("wrong", "wrong_absent", *(("offered", "offered_absent") if verbose else ())):
+    listed = ("wrong", "offered_wrong", "wrong_absent", *(("offered", "offered_absent") if verbose else ()))
+    for key in listed:
         for line in report[key]:
             print(f"    {key}: {line}")
 

@@ -18,6 +18,8 @@ def test_the_judged_corrections_are_likely_and_names_are_left_alone(corpus_index
     report = evaluate_spelling(corpus_index, json.loads(JUDGED.read_text("utf-8")))
     assert report["precision"] >= 0.95, report["wrong"] + report["wrong_absent"]
     assert report["recall"] >= 0.72, report["offered"]
+    assert report["offered_precision"] >= 0.95, report["offered_wrong"] + report["offered_absent"]
+    assert report["offered_recall"] >= 0.95, report["offered_wrong"]
     assert len(report["wrong_absent"]) <= 2, report["wrong_absent"]
 
 
@@ -36,6 +38,17 @@ def test_names_and_acronyms_are_searched_as_typed(client, q):
     body = api_search(client, q=q)
     assert not (body["suggestion"] or {}).get("searched")
     assert body["results"] == api_search(client, q=q, spelling="off")["results"]
+
+
+@pytest.mark.parametrize(
+    "q, nearest",
+    [("Sudan", "Suzan"), ("cuba", "cuta"), ("Laos", "laws"), ("election", "selection"), ("harbour", "labour")],
+)
+def test_country_names_and_words_another_letter_away_are_not_offered_anything(client, q, nearest):
+    # `nearest` is in the index, one edit away: a country's name is a name,
+    # and a correction never changes the first letter.
+    assert api_search(client, q=nearest)["total"] > 0
+    assert api_search(client, q=q)["suggestion"] is None
 
 
 def test_a_confident_misspelling_is_searched_as_corrected(client):

@@ -192,6 +192,14 @@ def country_code(vocabularies: Vocabularies, typed: str) -> str | None:
     return code
 
 
+@functools.lru_cache(maxsize=4)
+def country_words(vocabularies: Vocabularies) -> frozenset[str]:
+    """Every word of every country's names, aliases and adjectives, folded."""
+    return frozenset(
+        word for name in _vocabulary(vocabularies).codes_by_name for word in re.findall(r"[^\W\d_]+", name)
+    )
+
+
 def country_name(vocabularies: Vocabularies, code: str) -> str | None:
     return _vocabulary(vocabularies).names.get(code.upper())
 

@@ -23,6 +23,7 @@ from whoosh.index import Index
 
 from indexer.build.schema import BODY, DATA, ID, TITLE
 from indexer.build.store import IndexStore
+from indexer.facets.countries import country_words
 from indexer.facets.registry import BY_NAME, FACETS, NAMES
 from indexer.facets.vocabulary import Vocabularies
 from indexer.search import ranking
@@ -62,7 +63,7 @@ class SearchIndex:
         # Closed by close(), or when the version is dropped without it.
         self._close = weakref.finalize(self, self.searcher.close)
         self.facets: FacetIndex = read_facet_index(self.searcher.reader())
-        self.speller = Speller.read(folder)
+        self.speller = Speller.read(folder, country_words(vocabularies))
         self.postings = Postings(index, self.facets.size)
         self.matcher = Matcher(self.searcher, self.postings, self.facets.live, self.reading)
         self.bm25 = ranking.BM25F(self.searcher, self.postings)
