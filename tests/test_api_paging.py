@@ -21,7 +21,7 @@ from webapp.context import RESULT_FIELDS, current_index, make_cursor, request_ar
 
 # The bundled items repeated this many times, with distinct titles (so ids).
 REPEATS = 60
-GONE = "the index changed since this cursor was made; start again from the first page"
+GONE = "the index, its best bets or its synonyms changed since this cursor was made; start again from page 1"
 
 
 def app_for(index_dir, **config):

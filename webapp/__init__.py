@@ -8,6 +8,7 @@ from flask import Flask
 from flask.json.provider import DefaultJSONProvider
 
 from indexer.build.store import IndexStore
+from indexer.curation import Curation
 from indexer.search.engine import Catalog
 from webapp import admin, api, caching, errors, filters, limits, metrics, pages, proxy, security, typeahead
 from webapp.config import DEFAULTS
@@ -23,6 +24,7 @@ def create_app(config: dict | None = None) -> Flask:
         app.json.sort_keys = False  # keys in the order the result dict has them
 
     app.extensions["catalog"] = Catalog(IndexStore(app.config["INDEX_DIR"]))
+    app.extensions["curation"] = Curation(app.config["CURATION_DIR"] or app.config["INDEX_DIR"])
     metrics.init_app(app)
 
     caching.init_app(app)

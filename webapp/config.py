@@ -14,6 +14,9 @@ DEFAULTS = {
     "CSV_MAX_ROWS": 1000,
     # Entries in an Atom feed of a search.
     "FEED_ENTRIES": 50,
+    # The editors' folder of best_bets.toml and synonyms.txt, read again
+    # when a file changes (empty: the index directory).
+    "CURATION_DIR": "",
     # Bearer token for POST /api/admin/reindex; the endpoint is off without one.
     "ADMIN_TOKEN": "",
     # Pages sources for the admin reindex, comma-separated (empty: bundled corpus).

@@ -12,6 +12,7 @@ from urllib.parse import urlencode
 
 from flask import current_app, g, request, url_for
 
+from indexer.curation import Rules
 from indexer.facets.registry import FACETS, NAMES
 from indexer.search.engine import SearchIndex, result_order, results_in_order, search
 from indexer.search.request import MAX_PAGE, InvalidRequest, SearchRequest, parse_search_request
@@ -31,6 +32,7 @@ RESULT_FIELDS = (
     *(facet.item_key for facet in FACETS if facet.item_key),
     "source",
     "score",
+    "pinned",
     "url",
     "api_url",
 )
@@ -43,6 +45,13 @@ def current_index() -> SearchIndex:
     if "search_index" not in g:
         g.search_index = current_app.extensions["catalog"].current()
     return g.search_index
+
+
+def current_rules() -> Rules:
+    """The editors' best bets and synonyms: one set for the whole of a request."""
+    if "curation_rules" not in g:
+        g.curation_rules = current_app.extensions["curation"].current()
+    return g.curation_rules
 
 
 def request_args(ignored: tuple[str, ...] = ()) -> dict[str, list[str]]:
@@ -66,8 +75,9 @@ def search_from_request(
     offset = read_cursor(index, search_request) if by_cursor else None
     answer = dict(answer or {})
     position = {} if offset is None else {"cursor": offset}
-    caching.conditional(index, sorted({**query_params(search_request), **answer, **position}.items()))
-    result = search(index, search_request, deadline=float(current_app.config["SEARCH_DEADLINE"]))
+    rules = current_rules()
+    caching.conditional(index, rules.version, sorted({**query_params(search_request), **answer, **position}.items()))
+    result = search(index, search_request, float(current_app.config["SEARCH_DEADLINE"]), rules)
     if offset is not None:
         stop = offset + search_request.per_page
         result["results"] = list(ordered_results(index, search_request, result, offset, stop))
@@ -89,7 +99,7 @@ def ordered_results(
     """The results of the search that answered `result`, from position
     `start` to `stop` (any depth: a deep position costs what the first does),
     read one at a time; with `bodies`, with the items' bodies."""
-    order = result_order(index, search_request, result, float(current_app.config["SEARCH_DEADLINE"]))
+    order = result_order(index, search_request, result, float(current_app.config["SEARCH_DEADLINE"]), current_rules())
     if order.partial:
         result["partial"] = True
         caching.not_cacheable()
@@ -97,10 +107,12 @@ def ordered_results(
 
 
 def make_cursor(index: SearchIndex, search_request: SearchRequest, offset: int) -> str:
-    """An opaque position in one search's results on one index version:
-    the version, a digest of the search and the offset, then a digest of
-    those, so that a changed or garbled cursor is told apart."""
-    payload = json.dumps([index.version, _search_digest(search_request), offset], separators=(",", ":")).encode()
+    """An opaque position in one search's results on one index version
+    and one set of editors' rules: those versions, a digest of the search
+    and the offset, then a digest of those, so that a changed or garbled
+    cursor is told apart."""
+    fields = [_order_version(index), _search_digest(search_request), offset]
+    payload = json.dumps(fields, separators=(",", ":")).encode()
     return base64.urlsafe_b64encode(payload + _cursor_check(payload)).decode("ascii").rstrip("=")
 
 
@@ -117,8 +129,12 @@ def read_cursor(index: SearchIndex, search_request: SearchRequest) -> int | None
     if fields is None:
         raise InvalidRequest("cursor", "`cursor` is not one this API gave, or it was changed; use the links as given")
     version, digest, offset = fields
-    if version != index.version:
-        raise ApiError(410, "the index changed since this cursor was made; start again from the first page", "cursor")
+    if version != _order_version(index):
+        raise ApiError(
+            410,
+            "the index, its best bets or its synonyms changed since this cursor was made; start again from page 1",
+            "cursor",
+        )
     if digest != _search_digest(search_request):
         raise InvalidRequest(
             "cursor",
@@ -143,6 +159,12 @@ def _cursor_fields(text: str) -> tuple[str, str, int] | None:
     if isinstance(version, str) and isinstance(digest, str) and type(offset) is int and offset >= 0:
         return version, digest, offset
     return None
+
+
+def _order_version(index: SearchIndex) -> str:
+    """What an order of results depends on besides the search itself."""
+    rules = current_rules()
+    return f"{index.version}+{rules.version}" if rules.version else index.version
 
 
 def _cursor_check(payload: bytes) -> bytes:

@@ -121,7 +121,11 @@ def openapi_document(server_url: str) -> dict:
             "regions": {"type": "array", "items": _ref("FacetValue")},
             "organisations": {"type": "array", "items": _ref("FacetValue")},
             "source": _nullable({"type": "string"}),
-            "score": _nullable({"type": "number"}),
+            "score": _nullable({"type": "number", "description": "null when sorted by date, or pinned."}),
+            "pinned": {
+                "type": "boolean",
+                "description": "Shown first by an editors' best bet for the query's words (`best_bets.toml`).",
+            },
         },
     }
     facet_count = {

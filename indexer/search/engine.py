@@ -7,6 +7,7 @@ The HTML page, the JSON API, the feeds and the CLI all render what
 from __future__ import annotations
 
 import collections
+import datetime as dt
 import functools
 import json
 import logging
@@ -23,6 +24,7 @@ from whoosh.index import Index
 
 from indexer.build.schema import BODY, DATA, ID, TITLE
 from indexer.build.store import IndexStore
+from indexer.curation import NO_RULES, Rules
 from indexer.facets.countries import country_words
 from indexer.facets.registry import BY_NAME, FACETS, NAMES
 from indexer.facets.vocabulary import Vocabularies
@@ -127,15 +129,18 @@ class Catalog:
             return self._open[version]
 
 
-def search(index: SearchIndex, request: SearchRequest, deadline: float = DEFAULT_DEADLINE) -> dict:
-    """Search one index version. Past `deadline` seconds of matching, no more
-    wildcards are expanded nor phrases matched, and the answer is marked
-    `partial`."""
+def search(
+    index: SearchIndex, request: SearchRequest, deadline: float = DEFAULT_DEADLINE, rules: Rules = NO_RULES
+) -> dict:
+    """Search one index version with the editors' `rules` (best bets,
+    synonyms). Past `deadline` seconds of matching, no more wildcards are
+    expanded nor phrases matched, and the answer is marked `partial`."""
     started = time.perf_counter()
-    parsed = parse_user_query(request.q, index.vocabularies) if request.q.strip() else None
+    parsed = parse_user_query(request.q, index.vocabularies, rules.synonyms) if request.q.strip() else None
     cost = Cost.starting_now(deadline)
-    result = _run(index, request, parsed, cost)
-    suggestion = index.speller.suggest(request.q, parsed.words) if parsed and not parsed.is_empty else None
+    pins = _pins(index, request, parsed, rules)
+    result = _run(index, request, parsed, cost, pins)
+    suggestion = index.speller.suggest(request.q, parsed.spelled_words) if parsed and not parsed.is_empty else None
     if suggestion:
         result["suggestion"] = {"q": suggestion.q, "searched": False}
     # A confident correction is searched straight away when it finds more
@@ -143,7 +148,7 @@ def search(index: SearchIndex, request: SearchRequest, deadline: float = DEFAULT
     # Only for a cheap query: a costly one (wildcards, a cap or the deadline
     # hit) never runs twice.
     if suggestion and suggestion.confident and request.autocorrect and not cost.patterns and not cost.notices:
-        corrected = _run(index, request, parse_user_query(suggestion.q, index.vocabularies), cost)
+        corrected = _run(index, request, parse_user_query(suggestion.q, index.vocabularies, rules.synonyms), cost, pins)
         if (corrected["total_all_words"], corrected["total"]) > (result["total_all_words"], result["total"]):
             corrected["suggestion"] = {"q": suggestion.q, "searched": True}
             result = corrected
@@ -154,10 +159,19 @@ def search(index: SearchIndex, request: SearchRequest, deadline: float = DEFAULT
     return result
 
 
-def _run(index: SearchIndex, request: SearchRequest, parsed: ParsedQuery | None, cost: Cost) -> dict:
+def _pins(index: SearchIndex, request: SearchRequest, parsed: ParsedQuery | None, rules: Rules) -> list[int]:
+    """The documents an editor's best bet pins first for this search: by
+    relevance, with words; ids no longer in the index are left out."""
+    if not rules.best_bets or parsed is None or parsed.is_empty or request.effective_sort != "relevance":
+        return []
+    ids = rules.best_bets.items_for(request.q, dt.datetime.now(dt.UTC).date())
+    return [docnum for docnum in map(index.docnum, ids) if docnum is not None and index.facets.live[docnum]]
+
+
+def _run(index: SearchIndex, request: SearchRequest, parsed: ParsedQuery | None, cost: Cost, pins: list[int]) -> dict:
     fi = index.facets
     notices = list(parsed.notices) if parsed else []
-    text_mask, strict_mask, filter_masks, date_mask = _masks(index, request, parsed, cost)
+    text_mask, strict_mask, filter_masks, date_mask = _masks(index, request, parsed, cost, pins)
     if parsed is not None and not parsed.is_empty:
         notices += cost.notices
     matching = text_mask & date_mask
@@ -177,8 +191,16 @@ def _run(index: SearchIndex, request: SearchRequest, parsed: ParsedQuery | None,
     )
 
     hits: list[tuple[int, float | None]]
+    pinned = [docnum for docnum in pins if matching[docnum]]
     if sort == "relevance" and parsed is not None:
-        hits = list(ranking.rank(index, parsed, matching, strict_mask, first + request.per_page, cost)[first:])
+        # The pinned documents first, then the others as ranked.
+        hits = [(docnum, None) for docnum in pinned[first : first + request.per_page]]
+        wanted = request.per_page - len(hits)
+        if wanted:
+            organic = matching.copy()
+            organic[pinned] = False
+            start = max(0, first - len(pinned))
+            hits += ranking.rank(index, parsed, organic, strict_mask, start + wanted, cost)[start:]
     else:
         ordered = fi.order_by_date(np.flatnonzero(matching), newest_first=(sort == "newest"))
         hits = [(int(d), None) for d in ordered[first : first + request.per_page]]
@@ -193,7 +215,7 @@ def _run(index: SearchIndex, request: SearchRequest, parsed: ParsedQuery | None,
         undated &= mask
     histogram = [{"period": period, "count": count} for period, count in fi.month_counts(np.flatnonzero(undated))]
     highlighter = _Highlighter(parsed)
-    results = [_result(index, docnum, score, highlighter) for docnum, score in hits]
+    results = [_result(index, docnum, score, highlighter, docnum in pinned) for docnum, score in hits]
     return {
         "total": total,
         "total_all_words": strict_total,
@@ -254,31 +276,42 @@ class Order(NamedTuple):
     scores: np.ndarray | None  # None when sorted by date
     parsed: ParsedQuery | None  # the words searched (a correction, when one was searched)
     partial: bool  # the order ran out of time
+    pinned: int = 0  # how many of the first are an editor's best bets
 
 
 _orders: collections.OrderedDict[tuple, Order] = collections.OrderedDict()
 _orders_lock = threading.Lock()
 
 
-def result_order(index: SearchIndex, request: SearchRequest, result: dict, deadline: float = DEFAULT_DEADLINE) -> Order:
-    """The order of every result of `search(index, request)` (which
-    answered `result`) over all its pages: the words it searched, a
+def result_order(
+    index: SearchIndex,
+    request: SearchRequest,
+    result: dict,
+    deadline: float = DEFAULT_DEADLINE,
+    rules: Rules = NO_RULES,
+) -> Order:
+    """The order of every result of `search(index, request, rules=rules)`
+    (which answered `result`) over all its pages: the words it searched, a
     correction if it searched one, ranked or sorted as it did."""
     suggestion = result["suggestion"]
     q = suggestion["q"] if suggestion and suggestion["searched"] else request.q
     filters = tuple(sorted((name, tuple(values)) for name, values in request.filters.items() if values))
-    key = (index.version, q, filters, request.date_from, request.date_to, result["sort"])
+    key = (index.version, rules.version, request.q, q, filters, request.date_from, request.date_to, result["sort"])
     with _orders_lock:
         if key in _orders:
             _orders.move_to_end(key)
             return _orders[key]
-    parsed = parse_user_query(q, index.vocabularies) if q.strip() else None
+    parsed = parse_user_query(q, index.vocabularies, rules.synonyms) if q.strip() else None
     cost = Cost.starting_now(deadline)
-    matching, strict_mask = _matching(index, request, parsed, cost)
+    pins = _pins(index, request, parsed, rules)
+    matching, strict_mask = _matching(index, request, parsed, cost, pins)
     if result["sort"] == "relevance" and parsed is not None:
+        pinned = [docnum for docnum in pins if matching[docnum]]
+        matching[pinned] = False
         hits = ranking.rank(index, parsed, matching, strict_mask, int(matching.sum()), cost)
-        docnums = np.array([docnum for docnum, _ in hits], dtype=np.int64)
-        order = Order(docnums, np.array([score for _, score in hits], dtype=np.float64), parsed, cost.partial)
+        docnums = np.array(pinned + [docnum for docnum, _ in hits], dtype=np.int64)
+        scores = np.array([np.nan] * len(pinned) + [score for _, score in hits], dtype=np.float64)
+        order = Order(docnums, scores, parsed, cost.partial, len(pinned))
     else:
         docnums = index.facets.order_by_date(np.flatnonzero(matching), newest_first=result["sort"] == "newest")
         order = Order(docnums, None, parsed, cost.partial)
@@ -291,10 +324,11 @@ def result_order(index: SearchIndex, request: SearchRequest, result: dict, deadl
 
 
 def _masks(
-    index: SearchIndex, request: SearchRequest, parsed: ParsedQuery | None, cost: Cost
+    index: SearchIndex, request: SearchRequest, parsed: ParsedQuery | None, cost: Cost, pins: list[int]
 ) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray], np.ndarray]:
-    """What a search's words match (loosely, and with every word), each
-    facet filter's documents, and the date range's."""
+    """What a search's words match (loosely, and with every word; a pinned
+    document matches them as if it held them), each facet filter's
+    documents, and the date range's."""
     fi = index.facets
     if parsed is None or parsed.is_empty:
         text_mask = fi.live.copy()
@@ -302,6 +336,7 @@ def _masks(
     else:
         text_mask = index.matcher.matching(parsed.loose, cost)
         strict_mask = index.matcher.matching(parsed.strict, cost) & text_mask
+        text_mask[pins] = strict_mask[pins] = True
     filter_masks = {
         name: fi.facets[name].documents_with_any(values, fi.size) for name, values in request.filters.items() if values
     }
@@ -309,11 +344,11 @@ def _masks(
 
 
 def _matching(
-    index: SearchIndex, request: SearchRequest, parsed: ParsedQuery | None, cost: Cost
+    index: SearchIndex, request: SearchRequest, parsed: ParsedQuery | None, cost: Cost, pins: list[int]
 ) -> tuple[np.ndarray, np.ndarray]:
     """The documents `_run` finds for `request` and `parsed`, and the mask
     of those matching every word."""
-    text_mask, strict_mask, filter_masks, date_mask = _masks(index, request, parsed, cost)
+    text_mask, strict_mask, filter_masks, date_mask = _masks(index, request, parsed, cost, pins)
     matching = text_mask & date_mask
     for mask in filter_masks.values():
         matching &= mask
@@ -328,8 +363,9 @@ def results_in_order(
     highlighter = _Highlighter(order.parsed)
     for position in range(len(order.docnums))[start:stop]:
         docnum = int(order.docnums[position])
-        score = None if order.scores is None else float(order.scores[position])
-        hit = _result(index, docnum, score, highlighter)
+        pinned = position < order.pinned
+        score = None if order.scores is None or pinned else float(order.scores[position])
+        hit = _result(index, docnum, score, highlighter, pinned)
         if bodies:
             hit["body"] = index.stored_item(docnum)["body"]
         yield hit
@@ -352,7 +388,7 @@ def _summary(item: dict) -> dict:
     return {key: item[key] for key in ("id", "title", "date_start", "date_end")}
 
 
-def _result(index: SearchIndex, docnum: int, score: float | None, highlighter: _Highlighter) -> dict:
+def _result(index: SearchIndex, docnum: int, score: float | None, highlighter: _Highlighter, pinned: bool) -> dict:
     item = index.stored_item(docnum)
     return {
         "id": item["id"],
@@ -365,6 +401,8 @@ def _result(index: SearchIndex, docnum: int, score: float | None, highlighter: _
         **{facet.item_key: item.get(facet.item_key, []) for facet in FACETS if facet.item_key},
         "source": item["source"],
         "score": score,
+        # Shown first by an editor's best bet for these words.
+        "pinned": pinned,
     }
 
 

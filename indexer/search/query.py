@@ -18,6 +18,7 @@ from whoosh.qparser.common import QueryParserError
 
 from indexer.build.analysis import TOKEN, index_term
 from indexer.build.schema import BODY, SOURCE, TITLE, build_schema
+from indexer.curation.synonyms import NO_SYNONYMS, WORD, Synonyms
 from indexer.facets.registry import BY_NAME, FACETS
 from indexer.facets.vocabulary import Vocabularies
 from indexer.search.ranking import FACET_BOOSTS
@@ -41,8 +42,15 @@ class ParsedQuery:
     loose: query.Query  # any word may match; more matching words score higher
     boosts: list[query.Term]  # facet values the query names: they lift the score
     proximity_terms: frozenset[str]  # the words' index terms, rewarded when close together
-    words: list[str]  # the plain words typed, for spelling suggestions
+    words: list[str]  # the plain words typed
     notices: list[str]
+    # The words an editor's synonym rule covers: known, whatever the index holds.
+    synonym_words: frozenset[str] = frozenset()
+
+    @property
+    def spelled_words(self) -> list[str]:
+        """The words a spelling suggestion may correct."""
+        return [word for word in self.words if word not in self.synonym_words]
 
     @property
     def is_empty(self) -> bool:
@@ -80,13 +88,13 @@ def _loose_parser() -> qparser.QueryParser:
     return _parser(qparser.OrGroup.factory(0.9))
 
 
-def parse_user_query(text: str, vocabularies: Vocabularies) -> ParsedQuery:
+def parse_user_query(text: str, vocabularies: Vocabularies, synonyms: Synonyms = NO_SYNONYMS) -> ParsedQuery:
     """What a person typed, with facet values resolved by the serving
-    index's `vocabularies`."""
+    index's `vocabularies` and the editors' `synonyms` applied."""
     text = " ".join(text.split())
     notices: list[str] = []
     words = plain_words(text)
-    rewritten, boosts = _expand_facet_phrases(text, words, vocabularies)
+    rewritten, boosts, synonym_words = _expand_phrases(text, words, vocabularies, synonyms)
     try:
         strict = _make_safe(_strict_parser().parse(rewritten), vocabularies, notices)
         loose = _make_safe(_loose_parser().parse(rewritten), vocabularies, [])
@@ -98,15 +106,14 @@ def parse_user_query(text: str, vocabularies: Vocabularies) -> ParsedQuery:
         strict = _make_safe(_strict_parser().parse(plain), vocabularies, [])
         loose = _make_safe(_loose_parser().parse(plain), vocabularies, [])
     proximity_terms = _index_terms(words) if loose is not query.NullQuery else frozenset()
-    return ParsedQuery(
-        text, strict, loose, boosts, proximity_terms if len(proximity_terms) > 1 else frozenset(), words, notices
-    )
+    proximity_terms = proximity_terms if len(proximity_terms) > 1 else frozenset()
+    return ParsedQuery(text, strict, loose, boosts, proximity_terms, words, notices, synonym_words)
 
 
 def plain_words(text: str) -> list[str]:
     """The words of a query that are not operators, field names or negated."""
     words = []
-    for match in re.finditer(r"(?<![\w.:])([-+]?)([\w][\w.']*\w|\w)(:?)", text):
+    for match in re.finditer(rf"(?<![\w.:])([-+]?)({WORD.pattern})(:?)", text):
         sign, word, colon = match.groups()
         if colon or sign == "-" or word in OPERATORS:
             continue
@@ -114,17 +121,30 @@ def plain_words(text: str) -> list[str]:
     return words
 
 
-def _expand_facet_phrases(text: str, words: list[str], vocabularies: Vocabularies) -> tuple[str, list[query.Term]]:
+def _expand_phrases(
+    text: str, words: list[str], vocabularies: Vocabularies, synonyms: Synonyms
+) -> tuple[str, list[query.Term], frozenset[str]]:
     """Where the query names a facet value (a country, a programme's name
     or acronym, a theme, a region), let items tagged with it match too and
     rank them higher: `CCP` finds the Container Control Programme's news
-    even where the acronym is not written out."""
+    even where the acronym is not written out. Where it holds a term of an
+    editors' synonym rule, let the rule's other terms match too."""
     if _SYNTAX.search(text) or any(w in OPERATORS for w in text.split()):
         # Queries with syntax mean what they say: no rewriting, boosts only.
-        return text, _facet_boosts(words, vocabularies)
-    alternatives, boosts = [], []
+        return text, _facet_boosts(words, vocabularies), frozenset()
+    alternatives, boosts, synonym_words = [], [], set()
     i = 0
     while i < len(words):
+        synonym = synonyms.expansion(words, i) if synonyms else None
+        if synonym:
+            n, others = synonym
+            phrase = " ".join(words[i : i + n])
+            found_too = " OR ".join(f'"{other}"' for other in others)  # a phrase when several words
+            alternatives.append(f"(({phrase}) OR {found_too})")
+            boosts += _boost_terms(_facet_values(phrase, vocabularies))
+            synonym_words.update(words[i : i + n])
+            i += n
+            continue
         for n in range(min(MAX_FACET_PHRASE_WORDS, len(words) - i), 0, -1):
             phrase = " ".join(words[i : i + n])
             matches = _facet_values(phrase, vocabularies)
@@ -137,7 +157,7 @@ def _expand_facet_phrases(text: str, words: list[str], vocabularies: Vocabularie
         else:
             alternatives.append(words[i])
             i += 1
-    return " ".join(alternatives), boosts
+    return " ".join(alternatives), boosts, frozenset(synonym_words)
 
 
 def _facet_boosts(words: list[str], vocabularies: Vocabularies) -> list[query.Term]:

@@ -11,6 +11,7 @@ import calendar
 import dataclasses
 import datetime as dt
 import re
+import unicodedata
 from collections.abc import Mapping, Sequence
 
 from indexer.facets.registry import BY_NAME, NAMES, Facet
@@ -55,6 +56,10 @@ class SearchRequest:
     autocorrect: bool = True
 
     @property
+    def normalised_q(self) -> str:
+        return normalise_query(self.q)
+
+    @property
     def effective_sort(self) -> str:
         # Without words to rank by, relevance means newest first.
         return self.sort if self.q.strip() or self.sort != "relevance" else "newest"
@@ -70,6 +75,12 @@ class SearchRequest:
             "per_page": self.per_page,
             "spelling": "auto" if self.autocorrect else "off",
         }
+
+
+def normalise_query(text: str) -> str:
+    """A query as searches are counted and best bets matched: case, width
+    and spacing do not count (`Nigeria  Drugs` is `nigeria drugs`)."""
+    return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
 
 
 def parse_search_request(args: Mapping[str, Sequence[str]], vocabularies: Vocabularies) -> SearchRequest:
