@@ -108,15 +108,19 @@ def free_port() -> int:
 class Server:
     """gunicorn with the production config, on a free port of 127.0.0.1."""
 
-    def __init__(self, index_dir: Path, workers: int | None):
+    def __init__(self, index_dir: Path, workers: int | None, env: dict[str, str] | None = None):
         self.port = free_port()
         command = [sys.executable, "-m", "gunicorn", "--config", str(GUNICORN_CONF), "--bind", f"127.0.0.1:{self.port}"]
         if workers:
             command += ["--workers", str(workers)]
         command.append("webapp:create_app()")
-        env = {**os.environ, "NEWSEARCH_INDEX_DIR": str(index_dir), "NEWSEARCH_RATELIMIT_ENABLED": "false"}
+        settings = {"NEWSEARCH_INDEX_DIR": str(index_dir), "NEWSEARCH_RATELIMIT_ENABLED": "false", **(env or {})}
         self.process = subprocess.Popen(
-            command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+            command,
+            env={**os.environ, **settings},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
         )
         try:
             self._wait_until_up(workers, deadline=time.monotonic() + 60)

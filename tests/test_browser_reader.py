@@ -119,11 +119,19 @@ def test_sort_applies_on_change_and_says_the_order_used(server, page):
     sort = page.get_by_label("Sort by")
     # Without words, relevance is newest first, and the select says so.
     expect(sort.locator("option:checked")).to_have_text("Newest first")
+    expect(sort.locator("option[value=newest]")).to_have_attribute("hidden", "")
+    # Words typed in place: relevance is relevance again, and newest first is offered.
+    page.get_by_role("combobox", name="Search").fill("wildlife")
+    expect(sort.locator("option:checked")).to_have_text("Relevance")
+    expect(sort.locator("option[value=newest]")).not_to_have_attribute("hidden", "")
+    sort.select_option("newest")
+    expect(page).to_have_url(re.compile("sort=newest"))
     page.goto(server + "/?q=wildlife")
     expect(sort.locator("option:checked")).to_have_text("Relevance")
     expect(page.get_by_role("button", name="Apply")).to_be_hidden()
     sort.select_option("oldest")
     expect(page).to_have_url(re.compile("sort=oldest"))
+    assert url_query(page) == {"q": ["wildlife"], "sort": ["oldest"]}  # nothing at its default
     oldest = api(server, "/api/search", q="wildlife", sort="oldest")
     expect(page.locator("li.hit h2")).to_have_text([hit["title"] for hit in oldest["results"]])
     expect(page.get_by_label("Sort by").locator("option:checked")).to_have_text("Oldest first")

@@ -119,6 +119,7 @@ def test_static_files_have_hashed_names_cached_for_a_year(client):
         "/static/controls.js",
         "/static/combobox.js",
         "/static/facetfilter.js",
+        "/static/usage.js",
     }
     for link in links:
         response = client.get(link)

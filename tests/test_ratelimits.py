@@ -31,6 +31,15 @@ def test_pages_feeds_exports_and_the_api_share_one_count(corpus_index_dir):
         assert client.get(path).status_code == 200, path
 
 
+def test_only_a_refused_client_is_told_to_retry_after(corpus_index_dir):
+    client = limited_app(corpus_index_dir, "2 per minute").test_client()
+    answered = [client.get("/api/search?q=drugs") for _ in range(2)]
+    assert [r.headers["X-RateLimit-Remaining"] for r in answered] == ["1", "0"]
+    assert not any("Retry-After" in r.headers for r in answered)
+    refused = client.get("/api/search?q=drugs")
+    assert refused.status_code == 429 and int(refused.headers["Retry-After"]) > 0
+
+
 def test_an_export_costs_more_than_a_search(corpus_index_dir):
     client = limited_app(corpus_index_dir, "12 per minute", RATELIMIT_EXPORT_COST=10).test_client()
     assert client.get("/search.csv?q=drugs").status_code == 200

@@ -107,6 +107,7 @@ def test_api_item(client):
     item = client.get(f"/api/items/{item_id}").get_json()
     assert item["id"] == item_id and "Mechelen" in item["body"]
     assert item["related"]
+    assert item["page"] == "eu-unodc-news-2019.txt"  # the page's name, not where it is on the host
 
 
 def test_item_page(client):
@@ -189,3 +190,17 @@ def test_health_and_readiness_before_the_first_build(tmp_path):
     response = client.get("/readyz")
     assert response.status_code == 503 and response.get_json()["error"]["status"] == 503
     assert client.get("/api/search").status_code == 503
+
+
+def test_a_page_past_the_last_says_so_and_links_to_the_last(client):
+    page = client.get("/?q=drugs&page=99").get_data(as_text=True)
+    last = client.get("/api/search?q=drugs").get_json()["pages"]
+    assert f"This search has {last} pages of results, not 99" in page
+    assert f"page={last}" in page
+
+
+def test_the_count_names_the_words_searched(client):
+    corrected = client.get("/?q=wildlfe").get_data(as_text=True)
+    assert "6 items for “wildlife”" in corrected and "Showing results for" in corrected
+    as_typed = client.get("/?q=wildlfe&spelling=off").get_data(as_text=True)
+    assert "No items found for “wildlfe”" in as_typed

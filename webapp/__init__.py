@@ -10,7 +10,21 @@ from flask.json.provider import DefaultJSONProvider
 from indexer.build.store import IndexStore
 from indexer.curation import Curation
 from indexer.search.engine import Catalog
-from webapp import admin, api, caching, errors, filters, limits, metrics, pages, proxy, security, typeahead
+from webapp import (
+    admin,
+    api,
+    caching,
+    errors,
+    filters,
+    limits,
+    metrics,
+    pages,
+    proxy,
+    searchlog,
+    security,
+    typeahead,
+    usage,
+)
 from webapp.config import DEFAULTS
 
 
@@ -25,6 +39,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     app.extensions["catalog"] = Catalog(IndexStore(app.config["INDEX_DIR"]))
     app.extensions["curation"] = Curation(app.config["CURATION_DIR"] or app.config["INDEX_DIR"])
+    app.extensions["searchlog"] = searchlog.open_log(app.config)
     metrics.init_app(app)
 
     caching.init_app(app)
@@ -37,5 +52,6 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(api.bp)
     app.register_blueprint(typeahead.bp)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(usage.bp)
     logging.getLogger(__name__).info("serving the index in %s", app.config["INDEX_DIR"])
     return app

@@ -1,7 +1,7 @@
-"""Admin endpoints, for operators who cannot run `newsearch update` on the
-host: `POST /api/admin/reindex` queues an update from the configured
-sources as a task (202, `Location` of the task), and
-`GET /api/admin/tasks/<id>` says how it is going."""
+"""Admin endpoints, for operators and editors who cannot run `newsearch`
+on the host: `POST /api/admin/reindex` queues an update from the configured
+sources as a task (202, `Location` of the task), `GET /api/admin/tasks/<id>`
+says how it is going, and `GET /api/admin/report` is the editors' report."""
 
 from __future__ import annotations
 
@@ -11,8 +11,11 @@ from pathlib import Path
 
 from flask import Blueprint, Response, current_app, jsonify, request, url_for
 
+from indexer.search.request import integer_param
 from webapp import limits, tasks
+from webapp.context import request_args
 from webapp.errors import ApiError
+from webapp.report import DEFAULT_REPORT_DAYS, editors_report
 
 log = logging.getLogger(__name__)
 bp = Blueprint("admin", __name__, url_prefix="/api/admin")
@@ -31,6 +34,14 @@ def reindex() -> tuple[Response, int, dict[str, str]]:
     log.info("admin reindex queued as task %s", task.id)
     url = url_for("admin.task", task_id=task.id, _external=True)
     return jsonify({**task.public(), "url": url}), 202, {"Location": url}
+
+
+@bp.get("/report")
+def report() -> Response:
+    """The editors' report: `newsearch report --json` over HTTP."""
+    _authorise()
+    days = integer_param(request_args(), "days", DEFAULT_REPORT_DAYS, 1, 3660)
+    return jsonify(editors_report(current_app, days))
 
 
 @bp.get("/tasks/<task_id>")

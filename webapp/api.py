@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import PurePath
+
 from flask import Blueprint, Response, jsonify, request, url_for
 
 from indexer.search.engine import all_facet_values, get_item
@@ -16,7 +18,9 @@ bp = Blueprint("api", __name__, url_prefix="/api")
 @bp.get("/search")
 def search() -> Response:
     fields = requested_fields(RESULT_FIELDS)
-    _, result = search_from_request(by_cursor=True, answer={"fields": ",".join(fields)} if fields else None)
+    _, result = search_from_request(
+        by_cursor=True, answer={"fields": ",".join(fields)} if fields else None, logged_as="api"
+    )
     result["results"] = [only(hit, fields) for hit in result["results"]]
     return jsonify(result)
 
@@ -29,6 +33,9 @@ def item(item_id: str) -> Response:
     if found is None:
         raise ApiError(404, f"no item has the id `{item_id[:100]}`", "item_id")
     found["url"] = url_for("pages.item", item_id=item_id, _external=True)
+    # A page read from this host's disk is named, never located.
+    if not found["page"].startswith(("http://", "https://")):
+        found["page"] = PurePath(found["page"]).name
     for related in found["related"]:
         related["url"] = url_for("pages.item", item_id=related["id"], _external=True)
         related["api_url"] = url_for("api.item", item_id=related["id"], _external=True)

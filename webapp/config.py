@@ -17,6 +17,13 @@ DEFAULTS = {
     # The editors' folder of best_bets.toml and synonyms.txt, read again
     # when a file changes (empty: the index directory).
     "CURATION_DIR": "",
+    # The log of searches and result clicks for the editors' report (no
+    # address, cookie or agent is kept): on or off, the days kept, and where:
+    # empty for the rate limit's Redis when it has one, else
+    # `searchlog.sqlite3` beside the index; or `sqlite:///path`, `redis://…`.
+    "SEARCH_LOG": True,
+    "SEARCH_LOG_DAYS": 30,
+    "SEARCH_LOG_STORAGE_URI": "",
     # Bearer token for POST /api/admin/reindex; the endpoint is off without one.
     "ADMIN_TOKEN": "",
     # Pages sources for the admin reindex, comma-separated (empty: bundled corpus).

@@ -6,6 +6,7 @@ import base64
 import dataclasses
 import hashlib
 import json
+import time
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 from urllib.parse import urlencode
@@ -18,6 +19,7 @@ from indexer.search.engine import SearchIndex, result_order, results_in_order, s
 from indexer.search.request import MAX_PAGE, InvalidRequest, SearchRequest, parse_search_request
 from webapp import caching
 from webapp.errors import ApiError
+from webapp.searchlog import LoggedSearch
 
 # The keys of each result of a search's answer (the engine's, then the two
 # URLs added here), in their order: what `fields=` may ask for.
@@ -59,7 +61,12 @@ def request_args(ignored: tuple[str, ...] = ()) -> dict[str, list[str]]:
 
 
 def search_from_request(
-    ignored: tuple[str, ...] = (), *, by_cursor: bool = False, answer: Mapping[str, str] | None = None, **overrides
+    ignored: tuple[str, ...] = (),
+    *,
+    by_cursor: bool = False,
+    answer: Mapping[str, str] | None = None,
+    logged_as: str | None = None,
+    **overrides,
 ) -> tuple[SearchRequest, dict]:
     """Parse the query string (less the `ignored` parameters), search, and
     add the URLs every rendering (HTML, JSON, Atom, CSV) links with: one
@@ -68,7 +75,8 @@ def search_from_request(
     304 (webapp/caching.py). `answer` holds the parameters other than the
     search's that change the answer (`fields`, `all`, `bom`): they are part
     of its ETag, and kept in its API links. With `by_cursor`, the results
-    are those at the position a `cursor` parameter gives, at any depth."""
+    are those at the position a `cursor` parameter gives, at any depth.
+    With `logged_as` ("page", "api"), the search goes in the search log."""
     index = current_index()
     args = request_args(ignored)
     search_request = dataclasses.replace(parse_search_request(args, index.vocabularies), **overrides)
@@ -84,8 +92,34 @@ def search_from_request(
         result["page"] = result["query"]["page"] = offset // search_request.per_page + 1
     if result["partial"]:
         caching.not_cacheable()
+    if logged_as:
+        log_search(search_request, result, logged_as)
     decorate(result, search_request, offset, answer)
     return search_request, result
+
+
+def log_search(search_request: SearchRequest, result: dict, via: str) -> None:
+    """Put a search in the search log, if there is one: never a person."""
+    search_log = current_app.extensions["searchlog"]
+    if search_log is None:
+        return
+    suggestion = result["suggestion"]
+    filters = result["query"]["filters"] | {
+        key: [result["query"][key]] for key in ("from", "to") if result["query"][key]
+    }
+    search_log.record(
+        LoggedSearch(
+            q=search_request.normalised_q,
+            filters=filters,
+            total=result["total"],
+            took_ms=result["took_ms"],
+            page=result["page"],
+            version=result["index_version"],
+            corrected=suggestion["q"] if suggestion and suggestion["searched"] else None,
+            via=via,
+            at=time.time(),
+        )
+    )
 
 
 def ordered_results(

@@ -20,7 +20,7 @@ import logging
 import math
 import time
 
-from flask import Flask, current_app, request
+from flask import Flask, Response, current_app, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from limits import parse
@@ -40,6 +40,15 @@ _FAILURES = "newsearch.admin_failures"
 
 
 def init_app(app: Flask) -> None:
+    # Registered before the limiter's own hook, so it runs after it: the
+    # limiter sends Retry-After with every answer, where it says "wait" to
+    # a client that was answered.
+    @app.after_request
+    def retry_after_only_when_refused(response: Response) -> Response:
+        if response.status_code < 400:
+            response.headers.pop("Retry-After", None)
+        return response
+
     uri = app.config["RATELIMIT_STORAGE_URI"]
     options: dict = {"socket_timeout": STORE_TIMEOUT, "socket_connect_timeout": STORE_TIMEOUT} if "redis" in uri else {}
     Limiter(

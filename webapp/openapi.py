@@ -576,6 +576,47 @@ def openapi_document(server_url: str) -> dict:
                     },
                 }
             },
+            "/api/log/search": {
+                "post": {
+                    "operationId": "logSearch",
+                    "summary": "Log a search a reader settled on after typing in place (sent by the search page)",
+                    "description": "The same parameters as GET /api/search, in the query string; no body. "
+                    "Nothing of the reader is kept.",
+                    "parameters": [p for p in search_parameters if p["name"] not in ("cursor", "fields")],
+                    "responses": {"204": {"description": "Logged."}, **_error_responses(400, 429, 503)},
+                }
+            },
+            "/api/log/click": {
+                "post": {
+                    "operationId": "logClick",
+                    "summary": "Log the rank of a result a reader opened (sent by the search page)",
+                    "parameters": [
+                        {"name": "q", "in": "query", "schema": {"type": "string", "maxLength": MAX_QUERY_LENGTH}},
+                        {"name": "rank", "in": "query", "required": True, "schema": {"type": "integer", "minimum": 1}},
+                        {"name": "id", "in": "query", "required": True, "schema": {"type": "string"}},
+                    ],
+                    "responses": {"204": {"description": "Logged."}, **_error_responses(400, 429, 503)},
+                }
+            },
+            "/api/admin/report": {
+                "get": {
+                    "operationId": "getReport",
+                    "summary": "The editors' report: top queries, queries with no results, corrected and "
+                    "unclicked queries, and the state of the best bets and synonyms",
+                    "security": [{"bearer": []}],
+                    "parameters": [
+                        {
+                            "name": "days",
+                            "in": "query",
+                            "schema": {"type": "integer", "minimum": 1, "maximum": 3660, "default": 30},
+                        }
+                    ],
+                    "responses": {
+                        "200": json_ok({"type": "object"}, "The report, as `newsearch report --json` prints it."),
+                        **_error_responses(400, 401, 403, 429),
+                    },
+                }
+            },
             "/api/admin/tasks/{task_id}": {
                 "get": {
                     "operationId": "getTask",

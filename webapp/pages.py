@@ -52,7 +52,8 @@ def index() -> str:
     # (the API answers such a request with its 400).
     date_error = None
     try:
-        search_request, result = search_from_request()
+        typing = request.headers.get("X-Search-As-You-Type") == "1"
+        search_request, result = search_from_request(logged_as=None if typing else "page")
     except InvalidRequest as err:
         if err.param not in DATES:
             raise

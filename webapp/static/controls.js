@@ -11,6 +11,13 @@
   var sort = document.getElementById("sort");
   var filtersOpen = false;
 
+  // Submitted URLs leave out what is at its default, as the page's own links do.
+  form.addEventListener("formdata", function (event) {
+    Array.from(event.formData.entries()).forEach(function (entry) {
+      if (entry[1] === "" || (entry[0] === "sort" && entry[1] === "relevance")) event.formData.delete(entry[0]);
+    });
+  });
+
   ["sort", "from", "to"].forEach(function (id) {
     var control = document.getElementById(id);
     if (control) control.addEventListener("change", function () {
@@ -21,6 +28,8 @@
   function labelRelevance() {
     var option = sort && sort.querySelector("option[value=relevance]");
     if (option) option.textContent = input.value.trim() ? option.dataset.withWords : option.dataset.withoutWords;
+    var newest = sort && sort.querySelector("option[data-when-words]");
+    if (newest && !newest.selected) newest.hidden = !input.value.trim();
   }
   if (input) input.addEventListener("input", labelRelevance);
 

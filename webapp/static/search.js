@@ -23,7 +23,8 @@
     var url = currentUrl();
     if (pending) pending.abort();
     pending = new AbortController();
-    fetch(url, { signal: pending.signal, headers: { "Accept": "text/html" } })
+    // Said so that the searches made while typing stay out of the search log.
+    fetch(url, { signal: pending.signal, headers: { "Accept": "text/html", "X-Search-As-You-Type": "1" } })
       .then(function (response) { return response.ok ? response.text() : Promise.reject(response.status); })
       .then(function (html) {
         var page = new DOMParser().parseFromString(html, "text/html");
