@@ -208,14 +208,33 @@ def test_a_subject_cue_reaches_only_the_list_right_after_it():
         "The Representative of the UNODC Liaison Office in Brussels spoke.",
         "The Head of the EU Delegation in Kampala spoke.",
         "The UNODC Brussels Liaison Office and Vienna HQ advised.",
+        # Offices and sources named by their seat.
+        "The Division for Policy Analysis at UNODC Vienna presented the report.",
+        "The secretariat, based at the United Nations Office in Vienna, supports the reviews.",
+        "The campaign is coordinated from the United Nations Office at Vienna.",
+        "The UNODC Liaison Office in Brussels and the Commission held a webinar.",
+        "An expert of the UNODC Regional Office for Southeast Asia and the Pacific in Bangkok spoke.",
+        "Originally published by UNODC Brussels",
+        "Photo credit UNODC Brussels",
     ],
 )
 def test_the_seat_of_an_office_is_no_mention(text):
     assert codes(text) == set()
 
 
-def test_a_meeting_at_an_office_is_a_mention():
-    assert codes("A seminar was organised at the United Nations Office in Vienna.") == {"AUT"}
+@pytest.mark.parametrize(
+    "text, code",
+    [
+        ("A seminar was organised at the United Nations Office in Vienna.", "AUT"),
+        ("The meeting was held at the UNODC Liaison Office in Brussels.", "BEL"),
+        ("The Government of Austria announced a contribution.", "AUT"),
+        ("Belgian authorities and UNODC discussed the Sahel.", "BEL"),
+        ("The workshop took place in Vienna, Austria.", "AUT"),
+        ("The award was presented at the WCO Headquarters in Brussels.", "BEL"),
+    ],
+)
+def test_a_meeting_at_an_office_and_the_country_itself_are_mentions(text, code):
+    assert codes(text) == {code}
 
 
 def test_a_city_where_something_happens_names_its_country():

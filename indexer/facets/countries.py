@@ -56,7 +56,8 @@ class _Vocabulary:
     allowed_next: frozenset[str]
     organisation_unit: re.Pattern[str]  # at the start of the text after a name
     instrument: re.Pattern[str]  # at the start of the text after a city
-    seat_before: re.Pattern[str]  # at the end of the text before a city: a job title and "in"
+    seat_before: re.Pattern[str]  # at the end of the text before a city: a job title or an office and "in"
+    venue_before: re.Pattern[str]  # at the end of the text before an office: "held at the"
     seat_after: re.Pattern[str]  # at the start of the text after a city: an office
 
 
@@ -223,9 +224,14 @@ def _is_person(text: str, found: Found, vocabulary: _Vocabulary) -> bool:
 
 
 def _is_office_seat(text: str, found: Found, vocabulary: _Vocabulary) -> bool:
-    """ "Representative in Brussels", "the Brussels Liaison Office"."""
-    before = text[max(0, found.start - 120) : found.start]
-    return bool(vocabulary.seat_before.search(before) or vocabulary.seat_after.match(text, found.end))
+    """ "Representative in Brussels", "the Liaison Office in Brussels",
+    "UNODC Vienna", "the Brussels Liaison Office"; not "held at the United
+    Nations Office in Vienna"."""
+    before = text[max(0, found.start - 160) : found.start]
+    seat = vocabulary.seat_before.search(before)
+    if seat:
+        return not vocabulary.venue_before.search(before, 0, seat.start())
+    return bool(vocabulary.seat_after.match(text, found.end))
 
 
 @functools.lru_cache(maxsize=4)
@@ -262,6 +268,9 @@ def _vocabulary(vocabularies: Vocabularies) -> _Vocabulary:
     instruments = "|".join(re.escape(word) for word in data["instruments"]["words"])
     job_titles = "|".join(re.escape(word) for word in data["office_seats"]["job_titles"])
     offices = "|".join(re.escape(word) for word in data["office_seats"]["offices"])
+    offices_in = "|".join(re.escape(word) for word in data["office_seats"].get("offices_in_a_city", []))
+    by_seat = "|".join(re.escape(name) for name in data["office_seats"].get("named_by_seat", []))
+    venue_cues = "|".join(re.escape(cue) for cue in data["office_seats"].get("venue_cues", []))
     return _Vocabulary(
         matcher=PhraseMatcher(phrases),
         names=names,
@@ -274,8 +283,15 @@ def _vocabulary(vocabularies: Vocabularies) -> _Vocabulary:
         organisation_unit=re.compile(rf"(?:\s+(?:and|&|[A-Z][\w'’-]*))*?\s+(?:{units})\b"),
         instrument=re.compile(rf"\s+(?:{instruments})\b"),
         # "Representative in", "Head of the UNODC Liaison Office in": a title,
-        # then capitalised words of an organisation's name, then "in".
-        seat_before=re.compile(rf"\b(?:{job_titles})(?:,?\s+(?:of\s+the|of|[A-Z][\w'’.-]*))*\s+(?:in|at)\s+$"),
+        # then capitalised words of an organisation's name, then "in"; "the
+        # Regional Office for Southeast Asia and the Pacific in": an office,
+        # then what it is for, then "in"; "UNODC" right before the city.
+        seat_before=re.compile(
+            rf"(?:\b(?:{job_titles})(?:,?\s+(?:of\s+the|of|[A-Z][\w'’.-]*))*"
+            rf"|\b(?:{offices_in or '(?!)'})(?:\s+(?:for|of|to|on|and|the|[A-Z][\w'’.-]*))*)\s+(?:in|at)\s+$"
+            + (rf"|\b(?:{by_seat})\s+$" if by_seat else "")
+        ),
+        venue_before=re.compile(rf"\b(?:{venue_cues or '(?!)'})\s+(?:the\s+)?(?:[A-Z][\w'’.-]*\s+)*$", re.I),
         seat_after=re.compile(rf"(?:\s+[A-Z][\w'’-]*)*?\s+(?:{offices})\b"),
     )
 
