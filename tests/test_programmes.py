@@ -72,6 +72,26 @@ def test_a_bare_parent_mention_is_the_named_variant():
     ) == ["glo-act-asia-middle-east"]
 
 
+@pytest.mark.parametrize(
+    "earlier",
+    [
+        "It builds on GLO.ACT, 2015-2019, in thirteen countries.",
+        "It builds on the Global Action against Trafficking in Persons and the Smuggling of Migrants (GLO.ACT), "
+        "which the EU and UNODC implemented from 2015 to 2019.",
+        "The first phase of GLO.ACT (2015–2019) trained 2,000 officials.",
+    ],
+)
+def test_a_parent_named_as_an_earlier_phase_with_its_years_is_kept_beside_its_variant(earlier):
+    assert sorted(slugs("GLO.ACT Bangladesh started in Dhaka.", earlier)) == ["glo-act", "glo-act-bangladesh"]
+
+
+def test_a_parent_named_in_full_without_years_is_still_the_variant():
+    assert slugs(
+        "Under the framework of the Global Action against Trafficking in Persons and the Smuggling of Migrants, "
+        "an event was organised. GLO.ACT Asia and the Middle East builds capacity; GLO.ACT started in 2018.",
+    ) == ["glo-act-asia-middle-east"]
+
+
 def test_a_component_is_kept_beside_its_programme():
     assert slugs(
         "The Container Control Programme (CCP) is 15 years old.",

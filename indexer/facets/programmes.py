@@ -23,6 +23,9 @@ TYPES = ("programme", "project", "initiative", "campaign", "fund")
 # Corruption": the second programme is named by its tail only.
 _PLURAL_HEAD = re.compile(r"^(.*?\bprogram(?:me)?)s\b", re.IGNORECASE)
 _WORD = re.compile(r"\S+")
+# "GLO.ACT, 2015-2019", "GLO.ACT, which the EU and UNODC implemented from
+# 2015 to 2019": a phase named with its years, in the clause after it.
+_PHASE_YEARS = re.compile(r"(?:(?![.;]\s)[^\n]){0,100}?\b(?:19|20)\d\d\s*(?:[-–—]|to)\s*(?:19|20)?\d\d\b")
 _ELLIPTIC_TAIL = re.compile(
     r"\s*[;,]?\s*and\s+((?:on|for|against|to)\s+[A-Z][\w'-]*(?:\s+(?:[A-Z][\w'-]*|and|of|the|in|on|from|against))*)"
 )
@@ -52,7 +55,8 @@ class _Registry:
 def find_programmes(text: ItemText) -> list[tuple[Programme, list[Found]]]:
     """The programmes named in an item with their mentions, those in the
     title and lead first. A bare parent mention counts for its named
-    variant (see `variant_of`)."""
+    variant (see `variant_of`); a parent named as a phase of its own, with
+    its years, is kept beside it."""
     registry = _registry(text.vocabularies)
     found = registry.matcher.find(text.text)
     found += _elliptic_mentions(text.text, found, registry)
@@ -61,7 +65,7 @@ def find_programmes(text: ItemText) -> list[tuple[Programme, list[Found]]]:
         mentions.setdefault(mention.key, []).append(mention)
     for slug in list(mentions):
         parent = registry.programmes[slug].variant_of
-        if parent in mentions:
+        if parent in mentions and not any(_names_itself(text.text, mention) for mention in mentions[parent]):
             mentions[slug] = sorted(mentions[slug] + mentions.pop(parent), key=lambda f: f.start)
 
     def rank(slug: str) -> tuple[int, int]:
@@ -70,6 +74,11 @@ def find_programmes(text: ItemText) -> list[tuple[Programme, list[Found]]]:
         return best, first.start
 
     return [(registry.programmes[slug], mentions[slug]) for slug in sorted(mentions, key=rank)]
+
+
+def _names_itself(text: str, mention: Found) -> bool:
+    """A parent named with the years of its own phase ("GLO.ACT, 2015-2019")."""
+    return bool(_PHASE_YEARS.match(text, mention.end))
 
 
 def programme(vocabularies: Vocabularies, slug: str) -> Programme | None:
