@@ -47,6 +47,18 @@ def test_clean_line(raw, expected):
         ("Photo: Jane Doe", ("Jane Doe", "")),
         ("Photo © Jane DoeThe delegation visited", ("Jane Doe", "The delegation visited")),
         ("© UNODC", ("UNODC", "")),
+        # glued in other alphabets, to an acronym, or followed by a word no credit holds
+        (
+            "Photo: UNODC/Jelena PetrovićRepresentatives of police met",
+            ("UNODC/Jelena Petrović", "Representatives of police met"),
+        ),
+        ("Photo credit UNODC BrusselsEU and Belgian officials met", ("UNODC Brussels", "EU and Belgian officials met")),
+        ("Photo: UNODCCRIMJUST's second phase opened", ("UNODC", "CRIMJUST's second phase opened")),
+        (
+            "Photo credit UNODC Brussels The Joint Airport Interdiction Task Forces of Benin met",
+            ("UNODC Brussels", "The Joint Airport Interdiction Task Forces of Benin met"),
+        ),
+        ("Photo: McDonald Studio", ("McDonald Studio", "")),
         # not credits, or credits whose end cannot be told: left alone
         ("Photographs of the event were shown", (None, "Photographs of the event were shown")),
         ("Imagery from satellites helps", (None, "Imagery from satellites helps")),

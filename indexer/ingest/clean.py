@@ -34,12 +34,43 @@ _CREDIT_MARKER = re.compile(
     re.IGNORECASE | re.VERBOSE,
 )
 # Where a credit runs into the text with no space: an acronym followed by a
-# capitalised word (`UNODCOn`, `MoFAThe`), or a word followed by one (`DoeThe`).
-_GLUE = re.compile(r"(?<=[A-Z])(?=[A-Z][a-z])|(?<=[a-z]{2})(?=[A-Z][a-z])")
+# capitalised word (`UNODCOn`, `MoFAThe`), a word followed by one (`DoeThe`,
+# `PetrovićRepresentatives`: in any alphabet), or a word followed by an
+# acronym (`BrusselsEU and`). Case is told by `str.isupper`/`islower`, so
+# these are found by `_glue_point` rather than an ASCII pattern.
 # An all-capitals credit glued to an all-capitals word (`UNODCUNODC together`,
-# `UNODCEDD 2019`) has no case change to split at; these names tell where it ends.
+# `UNODCEDD 2019`, `UNODCCRIMJUST's`) has no case change to split at; these
+# names tell where it ends.
 CREDIT_ACRONYMS = ("INTERPOL", "EUROPOL", "UNICEF", "UNODC", "UNHCR", "UNRIC", "OSCE", "UNDP", "UNOV", "IOM", "WCO")
 _MAX_CREDIT_WORDS = 6
+# Words no credit holds, that open a sentence: a credit followed by a space
+# ends before one (`Photo credit UNODC Brussels The Joint Task Force …`).
+_SENTENCE_OPENERS = frozenset(
+    {
+        "The",
+        "A",
+        "An",
+        "In",
+        "On",
+        "At",
+        "As",
+        "After",
+        "Before",
+        "During",
+        "Over",
+        "Since",
+        "From",
+        "With",
+        "Under",
+        "This",
+        "These",
+        "Today",
+        "Last",
+        "Some",
+        "Many",
+    }
+)
+_LETTERS = re.compile(r"[^\W\d_]+")
 
 # `•` and `·` are always bullets; `-`, `*` and `–` only when a space follows.
 _BULLET = re.compile(r"^(?:[•·]\s*|[*\-–](?:\s+|$))")
@@ -89,7 +120,11 @@ def split_credit(line: str) -> tuple[str | None, str]:
         return None, line
     rest = line[marker.end() :].strip()
     words = rest.split(" ")
-    for index, word in enumerate(words[:_MAX_CREDIT_WORDS]):
+    for index, word in enumerate(words[: _MAX_CREDIT_WORDS + 1]):
+        if index and word in _SENTENCE_OPENERS:
+            return " ".join(words[:index]), " ".join(words[index:])
+        if index == _MAX_CREDIT_WORDS:
+            break
         cut = _glue_point(word)
         if cut:
             credit = " ".join(words[:index] + [word[:cut]])
@@ -105,13 +140,22 @@ def starts_with_credit_marker(line: str) -> bool:
 
 
 def _glue_point(word: str) -> int | None:
-    glue = _GLUE.search(word)
-    if glue:
-        return glue.start()
-    if word.isalpha() and word.isupper():
-        for acronym in CREDIT_ACRONYMS:
-            if word.startswith(acronym) and len(word) > len(acronym):
-                return len(acronym)
+    for i in range(1, len(word)):
+        if not word[i].isupper():
+            continue
+        before, rest = word[:i], word[i:]
+        capitalised = len(rest) > 1 and rest[1].islower()
+        after_word = len(before) >= 2 and before[-1].islower() and before[-2].islower()
+        acronym = _LETTERS.match(rest)
+        if (capitalised and (before[-1].isupper() or after_word)) or (
+            after_word and acronym and len(acronym.group()) >= 2 and acronym.group().isupper()
+        ):
+            return i
+    letters = _LETTERS.match(word)
+    if letters and letters.group().isupper():
+        for name in CREDIT_ACRONYMS:
+            if letters.group().startswith(name) and len(letters.group()) > len(name):
+                return len(name)
     return None
 
 
