@@ -194,6 +194,15 @@ def test_countries_of_the_participants_are_primary_and_the_meeting_place_is_not(
     }
 
 
+def test_participants_named_by_role_and_whom_they_work_for_are_primary_footnote_marks_and_all():
+    assert roles(
+        "Western Balkans: a regional workshop on firearms trafficking",
+        "Representatives of police, customs, prosecution services and forensic laboratories from Albania, "
+        "Kosovo*, Montenegro and Serbia met in Podgorica. The workshop was funded by the Government of Austria.",
+        "*References to Kosovo shall be understood in the context of resolution 1244 (1999).",
+    ) == {"ALB": "primary", "XKX": "primary", "MNE": "primary", "SRB": "primary", "AUT": "mentioned"}
+
+
 def test_a_subject_cue_reaches_only_the_list_right_after_it():
     assert roles(
         "Prison reform",

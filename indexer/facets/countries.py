@@ -32,8 +32,8 @@ _SENTENCE_START = re.compile(r"(?:^|[.!?:;\n\"“(])\s*$")
 _PLACE_OF_ACTIVITY = re.compile(r"\b(?:in|at)\s+$")
 # What may stand between the countries of a list: "Mali, Niger and Burkina
 # Faso", "from the Kingdom of Belgium and from Bolivia", "the Congo (Virunga
-# Park), Uganda".
-_LIST_GLUE = re.compile(r"(?:\s|[,;&]|\b(?:and|or|as well as|the|from)\b|\([^()]*\))*", re.IGNORECASE)
+# Park), Uganda", "Kosovo*, Montenegro" (a footnote mark).
+_LIST_GLUE = re.compile(r"(?:\s|[,;&*†‡]|\b(?:and|or|as well as|the|from)\b|\([^()]*\))*", re.IGNORECASE)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -70,6 +70,7 @@ class _Roles:
     list_min_countries: int
     subject_cue_weight: float
     subject_cues: WordPattern
+    participants_from: re.Pattern[str]  # "Representatives of police and customs from"
     mention_only_cues: WordPattern
     future_cues: WordPattern
 
@@ -173,7 +174,10 @@ def _cued_subjects(text: str, mentions: list[Mention], sentences: list[tuple[int
     for index in sorted(range(len(mentions)), key=lambda i: mentions[i].start):
         mention, sentence = mentions[index], sentences[index]
         if sentence not in cue_ends:
-            cue_ends[sentence] = roles.subject_cues.ends(text, *sentence)
+            cue_ends[sentence] = sorted(
+                roles.subject_cues.ends(text, *sentence)
+                + [match.end() for match in roles.participants_from.finditer(text, *sentence)]
+            )
         before = [end for end in cue_ends[sentence] if end <= mention.start]
         anchors = before[-1:] + ([list_end[sentence]] if sentence in list_end else [])
         if any(_LIST_GLUE.fullmatch(text, anchor, mention.start) for anchor in anchors):
@@ -324,6 +328,7 @@ def _plurals(phrases: list[Phrase]) -> list[Phrase]:
 @functools.lru_cache(maxsize=4)
 def _roles(vocabularies: Vocabularies) -> _Roles:
     data = vocabularies.toml("country_roles.toml")
+    participants = "|".join(re.escape(word) for word in data["cues"].get("participants", []))
     return _Roles(
         where=data["where"],
         what=data["what"],
@@ -332,6 +337,9 @@ def _roles(vocabularies: Vocabularies) -> _Roles:
         list_min_countries=data["list_min_countries"],
         subject_cue_weight=data["subject_cue_weight"],
         subject_cues=WordPattern(data["cues"]["subject"]),
+        participants_from=re.compile(
+            rf"\b(?:{participants or '(?!)'})\s+of\s+(?:(?![.;:()])[^\n]){{1,160}}?\s+from\b", re.IGNORECASE
+        ),
         mention_only_cues=WordPattern(data["cues"]["mention_only"]),
         future_cues=WordPattern(data["cues"]["future"]),
     )
