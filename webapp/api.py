@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import PurePath
 
-from flask import Blueprint, Response, jsonify, request, url_for
+from flask import Blueprint, Response, jsonify, redirect, request, url_for
+from werkzeug.wrappers import Response as BaseResponse
 
 from indexer.search.engine import all_facet_values, get_item
 from webapp import caching
@@ -26,10 +27,12 @@ def search() -> Response:
 
 
 @bp.get("/items/<item_id>")
-def item(item_id: str) -> Response:
+def item(item_id: str) -> Response | BaseResponse:
     index = current_index()
     caching.conditional(index, item_id)
     found = get_item(index, item_id)
+    if found is None and item_id in index.redirects:  # its title was edited since
+        return redirect(url_for("api.item", item_id=index.redirects[item_id]), 301)
     if found is None:
         raise ApiError(404, f"no item has the id `{item_id[:100]}`", "item_id")
     found["url"] = url_for("pages.item", item_id=item_id, _external=True)

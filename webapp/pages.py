@@ -10,7 +10,19 @@ import re
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
-from flask import Blueprint, Response, abort, current_app, jsonify, render_template, request, stream_with_context
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
+from werkzeug.wrappers import Response as BaseResponse
 
 from indexer.facets.registry import FACETS, Facet
 from indexer.search.engine import get_item
@@ -79,11 +91,15 @@ def index() -> str:
 
 
 @bp.get("/items/<item_id>")
-def item(item_id: str) -> str:
+def item(item_id: str) -> str | BaseResponse:
     index = current_index()
     back = _search_came_from(index)
     caching.conditional(index, item_id, sorted(back.items()))
     found = get_item(index, item_id)
+    if found is None and item_id in index.redirects:  # its title was edited since
+        target = url_for("pages.item", item_id=index.redirects[item_id])
+        query = request.query_string.decode("latin-1")
+        return redirect(f"{target}?{query}" if query else target, 301)
     if found is None:
         abort(404, description="There is no news item at this address. It may have been removed.")
     return render_template("item.html", item=found, back=back)

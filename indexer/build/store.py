@@ -49,7 +49,8 @@ import whoosh.index
 from whoosh.analysis import STOP_WORDS
 
 from indexer.build.flat import write_missing
-from indexer.build.schema import CONTENT_HASH, ID, build_schema, item_to_document
+from indexer.build.renames import MAX_GONE_COMPARED, carried_forward, read_redirects, renamed, write_redirects
+from indexer.build.schema import CONTENT_HASH, DATA, ID, build_schema, item_to_document
 from indexer.build.whoosh_private import SEGMENTS_COMPOUND
 from indexer.build.words import WORDS_FILE, count_words, write_words
 from indexer.build.writer import write_new_index
@@ -290,6 +291,7 @@ class IndexStore:
         words: collections.Counter[str] | None,
     ) -> dict:
         self._remove_abandoned_versions()
+        redirects = self._redirects(items)
         version, path = self._new_version_dir()
         index = whoosh.index.create_in(str(path), build_schema())
         try:
@@ -297,7 +299,7 @@ class IndexStore:
         except BaseException:
             shutil.rmtree(path, ignore_errors=True)
             raise
-        manifest = self._finish_version(version, index, sources, items, vocabularies, words)
+        manifest = self._finish_version(version, index, sources, items, vocabularies, words, redirects)
         log.info("built index %s: %d documents", version, manifest["documents"])
         return manifest
 
@@ -315,7 +317,14 @@ class IndexStore:
         added = [item for key, item in wanted.items() if key not in indexed]
         changed = [item for key, item in wanted.items() if key in indexed and indexed[key] != item.content_hash]
         removed = [key for key in indexed if key not in wanted]
-        counts = UpdateCounts(len(added), len(changed), len(removed), len(wanted) - len(added) - len(changed))
+        # An edited title: the same item under a new id, changed, not removed and added.
+        renames = renamed(self._stored_items(current, removed), added)
+        counts = UpdateCounts(
+            len(added) - len(renames),
+            len(changed) + len(renames),
+            len(removed) - len(renames),
+            len(wanted) - len(added) - len(changed),
+        )
         if not counts.total_changes:
             manifest = self.manifest(current)
             log.info("update of %s: nothing changed", current)
@@ -342,9 +351,35 @@ class IndexStore:
         except BaseException:
             shutil.rmtree(path, ignore_errors=True)
             raise
-        manifest = self._finish_version(version, index, sources, items, vocabularies, words, linked_from=current)
+        redirects = carried_forward(read_redirects(self.version_path(current)), renames, set(wanted))
+        manifest = self._finish_version(
+            version, index, sources, items, vocabularies, words, redirects, linked_from=current
+        )
         log.info("updated index %s -> %s: %s", current, version, counts)
         return counts, manifest
+
+    def _redirects(self, items: Sequence[NewsItem]) -> dict[str, str]:
+        """For a build over a serving version: its redirects, and those of
+        the items whose title changed since."""
+        current = self.current_version()
+        if current is None:
+            return {}
+        ids = {item.id for item in items}
+        indexed = self._content_hashes(current)
+        gone = [key for key in indexed if key not in ids]
+        added = [item for item in items if item.id not in indexed]
+        renames = renamed(self._stored_items(current, gone), added)
+        return carried_forward(read_redirects(self.version_path(current)), renames, ids)
+
+    def _stored_items(self, version: str, ids: Sequence[str]) -> dict[str, dict]:
+        """The items of `ids` as `version` stores them (none past the number
+        compared for renames)."""
+        if not ids or len(ids) > MAX_GONE_COMPARED:
+            return {}
+        _, index = self.open(version)
+        with index.searcher() as searcher:
+            found = (searcher.document(**{ID: key}) for key in ids)
+            return {fields[ID]: json.loads(fields[DATA]) for fields in found if fields}
 
     def _content_hashes(self, version: str) -> dict[str, str]:
         """Each item id of a version and its content hash."""
@@ -370,6 +405,7 @@ class IndexStore:
         items: Sequence[NewsItem],
         vocabularies: Vocabularies,
         words: collections.Counter[str] | None,
+        redirects: dict[str, str],
         linked_from: str | None = None,
     ) -> dict:
         """Write what a version keeps beside its index, its checksums last
@@ -379,6 +415,7 @@ class IndexStore:
         write_words(count_words(items) if words is None else words, path)
         (path / PHRASES_FILE).write_text(json.dumps(title_phrases(item.title for item in items)), "utf-8")
         (path / CONTENT_HASHES).write_text(json.dumps({item.id: item.content_hash for item in items}), "utf-8")
+        write_redirects(path, redirects)
         vocabularies.copy_to(path / VOCABULARIES)
         manifest = {
             "version": version,

@@ -22,6 +22,7 @@ from typing import NamedTuple
 import numpy as np
 from whoosh.index import Index
 
+from indexer.build.renames import read_redirects
 from indexer.build.schema import BODY, DATA, ID, TITLE
 from indexer.build.store import IndexStore
 from indexer.curation import NO_RULES, Rules
@@ -66,6 +67,8 @@ class SearchIndex:
         self._close = weakref.finalize(self, self.searcher.close)
         self.facets: FacetIndex = read_facet_index(self.searcher.reader())
         self.speller = Speller.read(folder, country_words(vocabularies))
+        # Ids items had before a title edit -> their ids now.
+        self.redirects = read_redirects(folder)
         self.postings = Postings(index, self.facets.size)
         self.matcher = Matcher(self.searcher, self.postings, self.facets.live, self.reading)
         self.bm25 = ranking.BM25F(self.searcher, self.postings)
