@@ -6,6 +6,7 @@ import pytest
 from indexer.evaluate_facets import (
     DEFAULT_LABELLED,
     PROGRAMMES,
+    SHIPPED_SETS,
     TARGETS,
     Comparison,
     Score,
@@ -30,6 +31,29 @@ def test_the_targets_are_met_on_the_labelled_items(path, count):
     assert not report.unmatched
     assert report.items == count
     assert report.unmet(TARGETS) == []
+
+
+def test_the_new_holdout_items_of_other_layouts_meet_the_targets_and_their_pages_read_right():
+    _, labels, pages = SHIPPED_SETS[2]
+    parsed = load_items([str(page) for page in pages])
+    report = evaluate(load_labelled(labels), [extract_facets(item) for item in parsed])
+    assert not report.unmatched and report.items == 20
+    assert report.unmet(TARGETS) == []
+    by_title = {item.title: item for item in parsed}
+    for label in load_labelled(labels):
+        item = by_title[label["title"]]
+        written = (label["image_credit"], label["source"], label["date_start"], label["date_end"])
+        assert (item.image_credit, item.source, item.date_start.isoformat(), item.date_end.isoformat()) == written
+
+
+def test_without_arguments_every_shipped_set_is_scored(capsys):
+    assert main(["--check"]) == 0
+    out = capsys.readouterr().out
+    assert [line for line in out.splitlines() if line.startswith("== ")] == [
+        "== labelled: facets_labelled_items.json",
+        "== held out: facets_holdout_items.json",
+        "== new held out: facets_new_holdout_items.json on 4 pages",
+    ]
 
 
 def test_the_holdout_items_are_other_items():
