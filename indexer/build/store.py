@@ -291,11 +291,11 @@ class IndexStore:
         words: collections.Counter[str] | None,
     ) -> dict:
         self._remove_abandoned_versions()
-        redirects = self._redirects(items)
         version, path = self._new_version_dir()
         index = whoosh.index.create_in(str(path), build_schema())
         try:
             write_new_index(index, items, item_to_document, processes, progress)
+            redirects = self._redirects(items)
         except BaseException:
             shutil.rmtree(path, ignore_errors=True)
             raise
