@@ -29,7 +29,7 @@ MAX_GONE_COMPARED = 2000
 def renamed(gone: Mapping[str, dict], added: Sequence[NewsItem]) -> dict[str, str]:
     """Old id -> new id: each item `gone` (id -> the item as stored) with an
     added item of the same start date and nearly the same body."""
-    if not gone or not added or len(gone) > MAX_GONE_COMPARED:
+    if not gone or not added:
         return {}
     by_date: dict[str, list[tuple[str, list[str]]]] = collections.defaultdict(list)
     for old_id, stored in gone.items():

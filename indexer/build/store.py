@@ -318,7 +318,7 @@ class IndexStore:
         changed = [item for key, item in wanted.items() if key in indexed and indexed[key] != item.content_hash]
         removed = [key for key in indexed if key not in wanted]
         # An edited title: the same item under a new id, changed, not removed and added.
-        renames = renamed(self._stored_items(current, removed), added)
+        renames, redirects = self._renames(current, removed, added, set(wanted))
         counts = UpdateCounts(
             len(added) - len(renames),
             len(changed) + len(renames),
@@ -351,7 +351,6 @@ class IndexStore:
         except BaseException:
             shutil.rmtree(path, ignore_errors=True)
             raise
-        redirects = carried_forward(read_redirects(self.version_path(current)), renames, set(wanted))
         manifest = self._finish_version(
             version, index, sources, items, vocabularies, words, redirects, linked_from=current
         )
@@ -368,8 +367,15 @@ class IndexStore:
         indexed = self._content_hashes(current)
         gone = [key for key in indexed if key not in ids]
         added = [item for item in items if item.id not in indexed]
+        return self._renames(current, gone, added, ids)[1]
+
+    def _renames(
+        self, current: str, gone: Sequence[str], added: Sequence[NewsItem], ids: set[str]
+    ) -> tuple[dict[str, str], dict[str, str]]:
+        """The items of `current` that are `gone` and come back `added` under
+        another id (old -> new), and the redirects of a version holding `ids`."""
         renames = renamed(self._stored_items(current, gone), added)
-        return carried_forward(read_redirects(self.version_path(current)), renames, ids)
+        return renames, carried_forward(read_redirects(self.version_path(current)), renames, ids)
 
     def _stored_items(self, version: str, ids: Sequence[str]) -> dict[str, dict]:
         """The items of `ids` as `version` stores them (none past the number

@@ -171,6 +171,17 @@ def _pins(index: SearchIndex, request: SearchRequest, parsed: ParsedQuery | None
     return [docnum for docnum in map(index.docnum, ids) if docnum is not None and index.facets.live[docnum]]
 
 
+def _pinned_and_others(pins: list[int], matching: np.ndarray) -> tuple[list[int], np.ndarray]:
+    """The pinned documents a search finds, in their order, and the mask of
+    the others it finds."""
+    pinned = [docnum for docnum in pins if matching[docnum]]
+    if not pinned:
+        return [], matching
+    others = matching.copy()
+    others[pinned] = False
+    return pinned, others
+
+
 def _run(index: SearchIndex, request: SearchRequest, parsed: ParsedQuery | None, cost: Cost, pins: list[int]) -> dict:
     fi = index.facets
     notices = list(parsed.notices) if parsed else []
@@ -194,16 +205,14 @@ def _run(index: SearchIndex, request: SearchRequest, parsed: ParsedQuery | None,
     )
 
     hits: list[tuple[int, float | None]]
-    pinned = [docnum for docnum in pins if matching[docnum]]
+    pinned, others = _pinned_and_others(pins, matching)
     if sort == "relevance" and parsed is not None:
         # The pinned documents first, then the others as ranked.
         hits = [(docnum, None) for docnum in pinned[first : first + request.per_page]]
         wanted = request.per_page - len(hits)
         if wanted:
-            organic = matching.copy()
-            organic[pinned] = False
             start = max(0, first - len(pinned))
-            hits += ranking.rank(index, parsed, organic, strict_mask, start + wanted, cost)[start:]
+            hits += ranking.rank(index, parsed, others, strict_mask, start + wanted, cost)[start:]
     else:
         ordered = fi.order_by_date(np.flatnonzero(matching), newest_first=(sort == "newest"))
         hits = [(int(d), None) for d in ordered[first : first + request.per_page]]
@@ -309,9 +318,8 @@ def result_order(
     pins = _pins(index, request, parsed, rules)
     matching, strict_mask = _matching(index, request, parsed, cost, pins)
     if result["sort"] == "relevance" and parsed is not None:
-        pinned = [docnum for docnum in pins if matching[docnum]]
-        matching[pinned] = False
-        hits = ranking.rank(index, parsed, matching, strict_mask, int(matching.sum()), cost)
+        pinned, others = _pinned_and_others(pins, matching)
+        hits = ranking.rank(index, parsed, others, strict_mask, int(others.sum()), cost)
         docnums = np.array(pinned + [docnum for docnum, _ in hits], dtype=np.int64)
         scores = np.array([np.nan] * len(pinned) + [score for _, score in hits], dtype=np.float64)
         order = Order(docnums, scores, parsed, cost.partial, len(pinned))
