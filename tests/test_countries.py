@@ -132,6 +132,24 @@ def test_repeated_mentions_make_a_country_primary_and_a_single_one_does_not():
     ) == {"IRQ": "primary", "AFG": "primary", "COL": "mentioned"}
 
 
+def test_places_of_one_country_in_one_sentence_are_one_piece_of_evidence():
+    assert roles(
+        "Piracy prisoners go home",
+        "Convicted pirates were transferred from the Seychelles to serve their sentences in Somaliland and Puntland.",
+        "Officials of the Seychelles met in Victoria. The Seychelles thanked the EU.",
+        "Piracy off the coast of Somalia has fallen.",
+    ) == {"SYC": "primary", "SOM": "mentioned"}
+    # In two sentences, they are two.
+    assert (
+        roles(
+            "Piracy prisoners go home",
+            "Convicted pirates were sent to serve their sentences in Somaliland. Others went to prisons in Puntland.",
+            "Piracy off the coast of Somalia has fallen.",
+        )["SOM"]
+        == "primary"
+    )
+
+
 def test_donors_and_presidencies_are_mentioned():
     assert roles(
         "Container Control Programme celebrates 15 years",

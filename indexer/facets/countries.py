@@ -82,11 +82,20 @@ def find_countries(text: ItemText) -> tuple[Country, ...]:
     evidence: dict[str, float] = collections.defaultdict(float)
     first_seen: dict[str, int] = {}
     named: set[str] = set()  # see _names_its_country
+    # Places of one country in one sentence ("home in Somaliland and
+    # Puntland") are one piece of evidence, the strongest.
+    places: dict[tuple[tuple[int, int], str], float] = {}
     for mention, weight in _weigh(text, find_mentions(text)):
-        evidence[mention.code] += weight
+        if mention.kind == CITY:
+            key = (text.sentence_at(mention.start), mention.code)
+            places[key] = max(places.get(key, 0.0), weight)
+        else:
+            evidence[mention.code] += weight
         first_seen.setdefault(mention.code, mention.start)
         if _names_its_country(text, mention):
             named.add(mention.code)
+    for (_, code), weight in places.items():
+        evidence[code] += weight
     countries = [
         Country(
             code,

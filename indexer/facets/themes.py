@@ -20,6 +20,7 @@ if TYPE_CHECKING:  # programmes imports this module, to check its themes against
     from indexer.facets.programmes import Programme
 
 _IGNORED = "-"
+_TIE = 1e-9  # scores this close are equal
 
 
 @dataclasses.dataclass(frozen=True)
@@ -35,6 +36,7 @@ class _Rules:
     listed_factor: float
     list_min_themes: int
     programme_weight: float
+    once: frozenset[str]  # folded forms of phrases that count once in an item
 
 
 def theme_labels(vocabularies: Vocabularies) -> tuple[str, ...]:
@@ -70,7 +72,11 @@ def assign_themes(text: ItemText, programmes: Sequence[tuple[Programme, list[Fou
     kept = [ranked[0]] + [
         label for label in ranked[1:] if scores[label] >= rules.min_score and scores[label] >= rules.relative_min * best
     ]
-    return tuple(kept[: rules.max_themes])
+    if len(kept) > rules.max_themes:
+        # Themes tied with the first one left out go too.
+        cut = scores[kept[rules.max_themes]]
+        kept = [kept[0]] + [label for label in kept[1 : rules.max_themes] if scores[label] > cut + _TIE]
+    return tuple(kept)
 
 
 def theme_scores(text: ItemText, programmes: Sequence[tuple[Programme, list[Found]]]) -> dict[str, float]:
@@ -82,16 +88,18 @@ def theme_scores(text: ItemText, programmes: Sequence[tuple[Programme, list[Foun
     themes_in_sentence: dict[tuple[int, int], set[str]] = collections.defaultdict(set)
     for phrase, sentence in zip(found, sentences, strict=True):
         themes_in_sentence[sentence].update(rules.weights[phrase.key])
-    # A phrase repeated within a sentence counts once.
-    in_sentence: dict[tuple[tuple[int, int], str, str], float] = {}
+    # A phrase repeated within a sentence counts once; a phrase of `once`,
+    # once in the item.
+    in_place: dict[tuple[tuple[int, int] | None, str, str], float] = {}
     for phrase, sentence in zip(found, sentences, strict=True):
         where = rules.where[text.section_at(phrase.start).kind]
         if len(themes_in_sentence[sentence]) >= rules.list_min_themes:
             where *= rules.listed_factor
+        place = None if phrase.key in rules.once else sentence
         for label, weight in rules.weights[phrase.key].items():
-            key = (sentence, phrase.key, label)
-            in_sentence[key] = max(in_sentence.get(key, 0.0), weight * where)
-    for (_, _, label), evidence in in_sentence.items():
+            key = (place, phrase.key, label)
+            in_place[key] = max(in_place.get(key, 0.0), weight * where)
+    for (_, _, label), evidence in in_place.items():
         scores[label] += evidence
     for programme, mentions in programmes:
         where = max(rules.where[text.section_at(m.start).kind] for m in mentions)
@@ -121,6 +129,10 @@ def _rules(vocabularies: Vocabularies) -> _Rules:
         if not form.isupper() and not form.endswith("s") and fold(plural) not in forms:
             weights[fold(plural)] = weights[key]
             forms[fold(plural)] = plural
+    once = frozenset(fold(form) for phrase in data["once"] for form in spelling_forms(phrase))
+    if once - weights.keys():
+        raise VocabularyError(f"themes.toml: `once` names {', '.join(sorted(once - weights.keys()))}, not a phrase")
+    once |= {fold(forms[key] + "s") for key in once if fold(forms[key] + "s") in weights}
     phrases = [Phrase(form, key, exact_case=form.isupper()) for key, form in forms.items()]
     phrases += [Phrase(text, _IGNORED) for text in data["ignore"]]
     return _Rules(
@@ -135,6 +147,7 @@ def _rules(vocabularies: Vocabularies) -> _Rules:
         listed_factor=data["listed_factor"],
         list_min_themes=data["list_min_themes"],
         programme_weight=data["programme_weight"],
+        once=once,
     )
 
 
