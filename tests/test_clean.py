@@ -227,3 +227,19 @@ def test_clean_body_warns_about_a_credit_it_cannot_split():
             "cannot tell where the image credit ends in 'Image © UNODC the delegation then visited the port of Antwer'; left in the text",
         ),
     )
+
+
+def test_a_credit_whose_end_is_unclear_ends_after_a_name_the_page_gives_elsewhere():
+    line = "Photo credit UNODC Brussels Representatives of police met in Cotonou."
+    assert split_credit(line) == (None, line)
+    assert split_credit(line, known=["UNODC", "UNODC Brussels"]) == (
+        "UNODC Brussels",
+        "Representatives of police met in Cotonou.",
+    )
+    # Only a whole name: "UNODC Brussel" is not the start of "UNODC Brusselsfoo".
+    assert split_credit("Photo credit UNODC Brusselsfoo and more words here and there.", ["UNODC Brussel"])[0] is None
+    # The words decide first: a known shorter name does not cut a credit they end.
+    assert split_credit("Photo credit UNODC Brussels The task force met.", ["UNODC"]) == (
+        "UNODC Brussels",
+        "The task force met.",
+    )

@@ -627,3 +627,31 @@ def test_corpus_item_as_a_whole_value():
         line=215,
         image_credit="UNODC",
     )
+
+
+def test_credits_and_sources_on_the_page_tell_where_an_unclear_credit_ends():
+    page = parse_text_page(
+        "EU-UNODC news\n\n"
+        "12.03.2018 - Officials meet in Lome\n"
+        "Photo credit UNODC BrusselsOn 12 March officials met in Lome.\n\n"
+        "10.03.2018 - Police of Benin trained\n"
+        "Photo credit UNODC Brussels Representatives of police from Benin were trained in Cotonou.\n\n"
+        "08.03.2018 - Prosecutors meet\n"
+        "Photo credit UNODC Vienna Prosecutors from Togo met in Vienna on 8 March.\n"
+        "Originally published by UNODC Vienna.\n",
+        "archive.txt",
+    )
+    assert [(item.image_credit, item.body) for item in page.items] == [
+        ("UNODC Brussels", "On 12 March officials met in Lome."),
+        ("UNODC Brussels", "Representatives of police from Benin were trained in Cotonou."),
+        ("UNODC Vienna", "Prosecutors from Togo met in Vienna on 8 March."),
+    ]
+    assert page.warnings == []
+    # Without the other items, the credit is left in the text, with a warning.
+    alone = parse_text_page(
+        "10.03.2018 - Police of Benin trained\n"
+        "Photo credit UNODC Brussels Representatives of police from Benin were trained in Cotonou.\n",
+        "archive.txt",
+    )
+    assert alone.items[0].image_credit is None and alone.items[0].body.startswith("Photo credit UNODC Brussels")
+    assert alone.warnings and "cannot tell where the image credit ends" in alone.warnings[0]

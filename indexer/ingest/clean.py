@@ -43,6 +43,8 @@ _CREDIT_MARKER = re.compile(
 # names tell where it ends.
 CREDIT_ACRONYMS = ("INTERPOL", "EUROPOL", "UNICEF", "UNODC", "UNHCR", "UNRIC", "OSCE", "UNDP", "UNOV", "IOM", "WCO")
 _MAX_CREDIT_WORDS = 6
+# Between the credits (or sources) of one item.
+NAMES_SEPARATOR = "; "
 # Words no credit holds, that open a sentence: a credit followed by a space
 # ends before one (`Photo credit UNODC Brussels The Joint Task Force …`).
 _SENTENCE_OPENERS = frozenset(
@@ -112,13 +114,29 @@ def split_source(line: str) -> tuple[str, str | None]:
     return line[: match.start()], match["source"]
 
 
-def split_credit(line: str) -> tuple[str | None, str]:
+def split_credit(line: str, known: Sequence[str] = ()) -> tuple[str | None, str]:
     """(credit, remaining text) for a line that starts with a credit marker;
-    (None, line) for any other line, and for a credit whose end is unclear."""
+    (None, line) for any other line, and for a credit whose end is unclear.
+
+    `known` are names the page gives elsewhere as credits or sources: a
+    credit whose end is unclear ends after the longest of them it starts
+    with (`Photo credit UNODC Brussels Representatives of …`)."""
     marker = _CREDIT_MARKER.match(line)
     if not marker:
         return None, line
     rest = line[marker.end() :].strip()
+    credit, text = _split_by_rules(rest)
+    if credit is not None:
+        return credit, text
+    for name in sorted(known, key=len, reverse=True):
+        after = rest[len(name) : len(name) + 1]
+        if rest.startswith(name) and (after == " " or after.isupper()):
+            return name, rest[len(name) :].strip()
+    return None, line
+
+
+def _split_by_rules(rest: str) -> tuple[str | None, str]:
+    """A credit's text and what follows it, told by the words alone."""
     words = rest.split(" ")
     for index, word in enumerate(words[: _MAX_CREDIT_WORDS + 1]):
         if index and word in _SENTENCE_OPENERS:
@@ -132,7 +150,7 @@ def split_credit(line: str) -> tuple[str | None, str]:
             return credit, text
     if rest and len(words) <= _MAX_CREDIT_WORDS:
         return rest.rstrip(" ."), ""
-    return None, line
+    return None, rest
 
 
 def starts_with_credit_marker(line: str) -> bool:
@@ -172,8 +190,9 @@ def clean_body(lines: Iterable[str], credits: Iterable[str] = ()) -> CleanBody:
     return body_of_clean_lines([clean_line(line) for line in lines], [clean_line(line) for line in credits])
 
 
-def body_of_clean_lines(lines: Iterable[str], credits: Iterable[str] = ()) -> CleanBody:
-    """`clean_body` of lines and credits already passed through `clean_line`."""
+def body_of_clean_lines(lines: Iterable[str], credits: Iterable[str] = (), known: Sequence[str] = ()) -> CleanBody:
+    """`clean_body` of lines and credits already passed through `clean_line`;
+    `known` as for `split_credit`."""
     found_credits = [_credit_from_caption(line) for line in credits]
     found_sources: list[str] = []
     warnings: list[str] = []
@@ -187,7 +206,7 @@ def body_of_clean_lines(lines: Iterable[str], credits: Iterable[str] = ()) -> Cl
         line, source = split_source(line)
         if source:
             found_sources.append(source)
-        credit, line = split_credit(line.strip())
+        credit, line = split_credit(line.strip(), known)
         if credit:
             found_credits.append(credit)
         elif starts_with_credit_marker(line):
@@ -236,4 +255,4 @@ def _credit_from_caption(caption: str) -> str:
 def _join_unique(values: Sequence[str]) -> str | None:
     """Several credits in one item (two photos) are kept once each, in order."""
     unique = list(dict.fromkeys(v for v in values if v))
-    return "; ".join(unique) or None
+    return NAMES_SEPARATOR.join(unique) or None

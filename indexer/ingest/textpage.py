@@ -13,7 +13,7 @@ import dataclasses
 import re
 from collections.abc import Sequence
 
-from indexer.ingest.clean import body_of_clean_lines, clean_line
+from indexer.ingest.clean import NAMES_SEPARATOR, body_of_clean_lines, clean_line
 from indexer.ingest.dates import DATE_PATTERN, RANGE_DASH, DateError, DateSpan, parse_date_text
 from indexer.model import Link, NewsItem, ParseError
 
@@ -65,8 +65,16 @@ def segment_items(lines: Sequence[Line], page: str) -> ParsedPage:
     first_line_of: dict[str, int] = {}
     # Each item ends where the next heading starts, the last at the end of the page.
     ends = [heading.first for heading in headings[1:]] + [len(lines)]
-    for heading, end in zip(headings, ends, strict=False):  # no headings, no items
-        item, body_warnings = _build_item(heading, lines, texts, end, page)
+    built = [_build_item(heading, lines, texts, end, page) for heading, end in zip(headings, ends, strict=False)]
+    if any(body_warnings for _, body_warnings in built):
+        # A credit whose end the words cannot tell (the only warning of a
+        # body) may end after a name the page gives as a credit or a source.
+        known = _credits_and_sources([item for item, _ in built])
+        built = [
+            _build_item(heading, lines, texts, end, page, known) if body_warnings else (item, body_warnings)
+            for (item, body_warnings), heading, end in zip(built, headings, ends, strict=True)
+        ]
+    for item, body_warnings in built:
         notes += [(item.line, message) for message in body_warnings]
         if not item.body:
             notes.append((item.line, f"item {item.title!r} has no body text"))
@@ -147,8 +155,13 @@ def _heading_dates(heading: _Heading, lines: Sequence[Line], page: str) -> DateS
         raise ParseError(page, lines[heading.first].number, f"cannot read the heading date: {err}") from None
 
 
+def _credits_and_sources(items: Sequence[NewsItem]) -> list[str]:
+    fields = (field for item in items for field in (item.image_credit, item.source) if field)
+    return list(dict.fromkeys(name for field in fields for name in field.split(NAMES_SEPARATOR)))
+
+
 def _build_item(
-    heading: _Heading, lines: Sequence[Line], texts: Sequence[str], end: int, page: str
+    heading: _Heading, lines: Sequence[Line], texts: Sequence[str], end: int, page: str, known: Sequence[str] = ()
 ) -> tuple[NewsItem, tuple[str, ...]]:
     span = _heading_dates(heading, lines, page)
     heading_lines = lines[heading.first : heading.last + 1]
@@ -161,6 +174,7 @@ def _build_item(
     body = body_of_clean_lines(
         [texts[i] for i in indexes if not lines[i].credit],
         credits=[texts[i] for i in indexes if lines[i].credit],
+        known=known,
     )
     links = dict.fromkeys(link for line in [*heading_lines, *body_lines] for link in line.links)
     item = NewsItem(
