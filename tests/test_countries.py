@@ -243,6 +243,8 @@ def test_a_subject_cue_reaches_only_the_list_right_after_it():
         "An expert of the UNODC Regional Office for Southeast Asia and the Pacific in Bangkok spoke.",
         "Originally published by UNODC Brussels",
         "Photo credit UNODC Brussels",
+        "The UNODC office in Brussels and UNODC's country office in Kabul wrote the brief.",
+        "Its Vienna office sent the guidance.",
     ],
 )
 def test_the_seat_of_an_office_is_no_mention(text):
@@ -258,6 +260,8 @@ def test_the_seat_of_an_office_is_no_mention(text):
         ("Belgian authorities and UNODC discussed the Sahel.", "BEL"),
         ("The workshop took place in Vienna, Austria.", "AUT"),
         ("The award was presented at the WCO Headquarters in Brussels.", "BEL"),
+        ("The training was held at the UNODC office in Vienna.", "AUT"),
+        ("The prosecutor's office in Nairobi opened the case.", "KEN"),
     ],
 )
 def test_a_meeting_at_an_office_and_the_country_itself_are_mentions(text, code):

@@ -298,11 +298,16 @@ def _vocabulary(vocabularies: Vocabularies) -> _Vocabulary:
         # "Representative in", "Head of the UNODC Liaison Office in": a title,
         # then capitalised words of an organisation's name, then "in"; "the
         # Regional Office for Southeast Asia and the Pacific in": an office,
-        # then what it is for, then "in"; "UNODC" right before the city.
+        # then what it is for, then "in"; "the UNODC office in", "UNODC's
+        # country office in"; "UNODC" right before the city.
         seat_before=re.compile(
             rf"(?:\b(?:{job_titles})(?:,?\s+(?:of\s+the|of|[A-Z][\w'’.-]*))*"
             rf"|\b(?:{offices_in or '(?!)'})(?:\s+(?:for|of|to|on|and|the|[A-Z][\w'’.-]*))*)\s+(?:in|at)\s+$"
-            + (rf"|\b(?:{by_seat})\s+$" if by_seat else "")
+            + (
+                rf"|\b(?:{by_seat})(?:['’]s)?(?:\s+[a-z]+)?\s+office\s+(?:in|at)\s+$|\b(?:{by_seat})\s+$"
+                if by_seat
+                else ""
+            )
         ),
         venue_before=re.compile(rf"\b(?:{venue_cues or '(?!)'})\s+(?:the\s+)?(?:[A-Z][\w'’.-]*\s+)*$", re.I),
         seat_after=re.compile(rf"(?:\s+[A-Z][\w'’-]*)*?\s+(?:{offices})\b"),
