@@ -236,6 +236,17 @@ def test_a_credit_whose_end_is_unclear_ends_after_a_name_the_page_gives_elsewher
         "UNODC Brussels",
         "Representatives of police met in Cotonou.",
     )
+    # Without a name from elsewhere, the text starts at a capitalised word
+    # followed by a lowercase one that joins no name.
+    assert split_credit("Photo credit UNODC Kenya Police investigators from three countries met in Nairobi.") == (
+        "UNODC Kenya",
+        "Police investigators from three countries met in Nairobi.",
+    )
+    line = "Photo credit EU Delegation to Kenya Officials met in Nairobi to review the project."
+    assert split_credit(line) == (None, line)
+    assert split_credit(line, ["EU Delegation to Kenya"])[0] == "EU Delegation to Kenya"
+    line = "Photo credit UNODC Brussels Ms Kowalska opened the meeting with a word of welcome."
+    assert split_credit(line) == (None, line)
     # Only a whole name: "UNODC Brussel" is not the start of "UNODC Brusselsfoo".
     assert split_credit("Photo credit UNODC Brusselsfoo and more words here and there.", ["UNODC Brussel"])[0] is None
     # The words decide first: a known shorter name does not cut a credit they end.

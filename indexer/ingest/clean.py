@@ -73,6 +73,12 @@ _SENTENCE_OPENERS = frozenset(
     }
 )
 _LETTERS = re.compile(r"[^\W\d_]+")
+# Lowercase words inside names of bodies (`Delegation to`, `Ministry of`).
+_NAME_JOINERS = frozenset(
+    {"of", "to", "for", "and", "on", "in", "at", "the", "against", "de", "du", "des", "del", "la"}
+)
+# A credit never ends with one: `Photo credit UNODC Ms Kowalska opened …`.
+_PERSONAL_TITLES = frozenset({"Mr", "Mr.", "Ms", "Ms.", "Mrs", "Mrs.", "Dr", "Dr.", "Prof.", "H.E."})
 
 # `•` and `·` are always bullets; `-`, `*` and `–` only when a space follows.
 _BULLET = re.compile(r"^(?:[•·]\s*|[*\-–](?:\s+|$))")
@@ -118,9 +124,14 @@ def split_credit(line: str, known: Sequence[str] = ()) -> tuple[str | None, str]
     """(credit, remaining text) for a line that starts with a credit marker;
     (None, line) for any other line, and for a credit whose end is unclear.
 
-    `known` are names the page gives elsewhere as credits or sources: a
-    credit whose end is unclear ends after the longest of them it starts
-    with (`Photo credit UNODC Brussels Representatives of …`)."""
+    When the words alone cannot tell, the text is taken to start at a
+    capitalised word followed by a lowercase one: after the longest of the
+    `known` names (those the page gives elsewhere as credits or sources)
+    that is followed by one (`Photo credit UNODC Brussels Representatives
+    of …`), or else at the first such word, with only capitalised words
+    before it and no personal title right before it, whose lowercase word
+    is none that joins the words of a name (`Photo credit UNODC Kenya Police
+    investigators met …`, but not `EU Delegation to …`)."""
     marker = _CREDIT_MARKER.match(line)
     if not marker:
         return None, line
@@ -128,11 +139,33 @@ def split_credit(line: str, known: Sequence[str] = ()) -> tuple[str | None, str]
     credit, text = _split_by_rules(rest)
     if credit is not None:
         return credit, text
+    words = rest.split(" ")
     for name in sorted(known, key=len, reverse=True):
-        after = rest[len(name) : len(name) + 1]
-        if rest.startswith(name) and (after == " " or after.isupper()):
-            return name, rest[len(name) :].strip()
+        count = name.count(" ") + 1
+        if " ".join(words[:count]) == name and _opens_sentence(words, count, ()):
+            return name, " ".join(words[count:])
+    start = next((i for i in range(1, min(len(words), _MAX_CREDIT_WORDS + 1)) if not _capitalised(words[i])), None)
+    for index in range(1, start or 0):
+        if _opens_sentence(words, index, _NAME_JOINERS) and words[index - 1] not in _PERSONAL_TITLES:
+            return " ".join(words[:index]), " ".join(words[index:])
     return None, line
+
+
+def _capitalised(word: str) -> bool:
+    return word[:1].isupper()
+
+
+def _opens_sentence(words: Sequence[str], index: int, not_after: Iterable[str]) -> bool:
+    """A capitalised word, not an acronym, then a lowercase word not in `not_after`."""
+    word, following = words[index : index + 1], words[index + 1 : index + 2]
+    return bool(
+        word
+        and following
+        and _capitalised(word[0])
+        and not word[0].isupper()
+        and following[0][:1].islower()
+        and following[0] not in not_after
+    )
 
 
 def _split_by_rules(rest: str) -> tuple[str | None, str]:
