@@ -221,6 +221,16 @@ def test_participants_named_by_role_and_whom_they_work_for_are_primary_footnote_
     ) == {"ALB": "primary", "XKX": "primary", "MNE": "primary", "SRB": "primary", "AUT": "mentioned"}
 
 
+def test_participants_named_by_role_and_the_units_of_their_countries_are_primary():
+    assert roles(
+        "Airport and seaport units meet",
+        "Officers of the airport task forces and of the port control units of the Dominican Republic, Jamaica "
+        "and Trinidad and Tobago met in Santo Domingo. Cocaine leaves the coasts of Colombia.",
+    ) == {"DOM": "primary", "JAM": "primary", "TTO": "primary", "COL": "mentioned"}
+    # The cue reaches the end of its sentence, no further.
+    assert roles("Port units meet", "Officers of the port units met. Trinidad and Tobago hosted.")["TTO"] == "mentioned"
+
+
 def test_a_subject_cue_reaches_only_the_list_right_after_it():
     assert roles(
         "Prison reform",

@@ -33,6 +33,10 @@ _PLACE_OF_ACTIVITY = re.compile(r"\b(?:in|at)\s+$")
 # What may stand between the countries of a list: "Mali, Niger and Burkina
 # Faso", "from the Kingdom of Belgium and from Bolivia", "the Congo (Virunga
 # Park), Uganda", "Kosovo*, Montenegro" (a footnote mark).
+# After participants named by their role ("Representatives of police and
+# customs from", "officers of the port control units of"), each "from" and
+# "of" before the end of the sentence may open the list of their countries.
+_WHOSE = re.compile(r"(?:(?![.;:()])[^\n])*?\s(?:from|of)\b")
 _LIST_GLUE = re.compile(r"(?:\s|[,;&*†‡]|\b(?:and|or|as well as|the|from)\b|\([^()]*\))*", re.IGNORECASE)
 
 
@@ -70,7 +74,7 @@ class _Roles:
     list_min_countries: int
     subject_cue_weight: float
     subject_cues: WordPattern
-    participants_from: re.Pattern[str]  # "Representatives of police and customs from"
+    participants_from: re.Pattern[str]  # "Representatives of", before whom they work for and where from
     mention_only_cues: WordPattern
     future_cues: WordPattern
 
@@ -185,7 +189,11 @@ def _cued_subjects(text: str, mentions: list[Mention], sentences: list[tuple[int
         if sentence not in cue_ends:
             cue_ends[sentence] = sorted(
                 roles.subject_cues.ends(text, *sentence)
-                + [match.end() for match in roles.participants_from.finditer(text, *sentence)]
+                + [
+                    end.end()
+                    for match in roles.participants_from.finditer(text, *sentence)
+                    for end in _WHOSE.finditer(text, match.end(), min(sentence[1], match.end() + 160))
+                ]
             )
         before = [end for end in cue_ends[sentence] if end <= mention.start]
         anchors = before[-1:] + ([list_end[sentence]] if sentence in list_end else [])
@@ -351,9 +359,7 @@ def _roles(vocabularies: Vocabularies) -> _Roles:
         list_min_countries=data["list_min_countries"],
         subject_cue_weight=data["subject_cue_weight"],
         subject_cues=WordPattern(data["cues"]["subject"]),
-        participants_from=re.compile(
-            rf"\b(?:{participants or '(?!)'})\s+of\s+(?:(?![.;:()])[^\n]){{1,160}}?\s+from\b", re.IGNORECASE
-        ),
+        participants_from=re.compile(rf"\b(?:{participants or '(?!)'})\s+of\b", re.IGNORECASE),
         mention_only_cues=WordPattern(data["cues"]["mention_only"]),
         future_cues=WordPattern(data["cues"]["future"]),
     )
