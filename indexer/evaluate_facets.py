@@ -41,12 +41,14 @@ from indexer.model import NewsItem, ParseError, normalise_title
 EVALUATION = Path(__file__).resolve().parent / "data" / "evaluation"
 DEFAULT_LABELLED = EVALUATION / "facets_labelled_items.json"
 # Without arguments, every shipped set: items of the bundled page the rules
-# were tuned on, items of it held out, and items of pages in other years'
-# layouts labelled before the rules saw them (name, labels, pages).
+# were tuned on, items of it held out, items of pages in other years'
+# layouts labelled before the rules saw them, and items written and
+# labelled blind, by someone who never saw the rules (name, labels, pages).
 SHIPPED_SETS = (
     ("labelled", DEFAULT_LABELLED, ()),
     ("held out", EVALUATION / "facets_holdout_items.json", ()),
     ("new held out", EVALUATION / "facets_new_holdout_items.json", tuple(sorted(EVALUATION.glob("pages/*")))),
+    ("blind", EVALUATION / "facets_blind_items.json", tuple(sorted(EVALUATION.glob("blind-pages/*")))),
 )
 
 COUNTRIES, PRIMARY_COUNTRIES, PROGRAMMES, THEMES, REGIONS = (

@@ -33,11 +33,14 @@ def test_the_targets_are_met_on_the_labelled_items(path, count):
     assert report.unmet(TARGETS) == []
 
 
-def test_the_new_holdout_items_of_other_layouts_meet_the_targets_and_their_pages_read_right():
-    _, labels, pages = SHIPPED_SETS[2]
+@pytest.mark.parametrize(
+    "shipped, count", [(SHIPPED_SETS[2], 20), (SHIPPED_SETS[3], 16)], ids=["new held out", "blind"]
+)
+def test_the_items_of_other_layouts_meet_the_targets_and_their_pages_read_right(shipped, count):
+    _, labels, pages = shipped
     parsed = load_items([str(page) for page in pages])
     report = evaluate(load_labelled(labels), [extract_facets(item) for item in parsed])
-    assert not report.unmatched and report.items == 20
+    assert not report.unmatched and report.items == count
     assert report.unmet(TARGETS) == []
     by_title = {item.title: item for item in parsed}
     for label in load_labelled(labels):
@@ -53,6 +56,7 @@ def test_without_arguments_every_shipped_set_is_scored(capsys):
         "== labelled: facets_labelled_items.json",
         "== held out: facets_holdout_items.json",
         "== new held out: facets_new_holdout_items.json on 4 pages",
+        "== blind: facets_blind_items.json on 4 pages",
     ]
 
 
