@@ -1,12 +1,14 @@
+import datetime as dt
 import re
 
 import pytest
 
+from indexer.facets import extract_facets
 from indexer.facets.countries import _vocabulary, find_countries, find_mentions
 from indexer.facets.registry import BY_NAME
 from indexer.facets.sections import ItemText
 from indexer.facets.vocabulary import Vocabularies
-from indexer.model import Country
+from indexer.model import Country, NewsItem
 
 
 def codes(text: str) -> set[str]:
@@ -255,6 +257,8 @@ def test_a_subject_cue_reaches_only_the_list_right_after_it():
         "Photo credit UNODC Brussels",
         "The UNODC office in Brussels and UNODC's country office in Kabul wrote the brief.",
         "Its Vienna office sent the guidance.",
+        "The meeting was chaired from the Vienna International Centre; the team at the Vienna International "
+        "Centre will follow up.",
     ],
 )
 def test_the_seat_of_an_office_is_no_mention(text):
@@ -271,6 +275,8 @@ def test_the_seat_of_an_office_is_no_mention(text):
         ("The workshop took place in Vienna, Austria.", "AUT"),
         ("The award was presented at the WCO Headquarters in Brussels.", "BEL"),
         ("The training was held at the UNODC office in Vienna.", "AUT"),
+        ("The meeting was held at the Vienna International Centre.", "AUT"),
+        ("The meeting was held at the Brussels Liaison Office.", "BEL"),
         ("The prosecutor's office in Nairobi opened the case.", "KEN"),
     ],
 )
@@ -346,3 +352,18 @@ def test_no_label_is_an_inverted_iso_name():
         name for name in _vocabulary(Vocabularies.bundled()).names.values() if re.search(r", .*\bof( the)?$", name)
     ]
     assert inverted == []
+
+
+def test_a_language_is_no_country():
+    assert codes("The materials have been translated into Uzbek and Russian.") == set()
+    assert codes("Courses are given in French and Arabic, with interpreters.") == set()
+    assert codes("Russian authorities seized heroin, and French police made arrests.") == {"RUS", "FRA"}
+
+
+def test_a_country_in_a_programmes_name_is_no_mention():
+    def countries(body: str) -> dict[str, str]:
+        item = NewsItem(dt.date(2020, 7, 2), dt.date(2020, 7, 2), "2 July 2020", "Senior officials meet", body)
+        return {country.code: country.role for country in extract_facets(item).countries}
+
+    assert countries("The programmes reviewed:\nGLO.ACT Bangladesh and STRIVE Juvenile;\nSEACOP.") == {}
+    assert countries("GLO.ACT Bangladesh trained the Bangladesh Police in Dhaka.") == {"BGD": "primary"}

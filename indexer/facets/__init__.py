@@ -20,10 +20,11 @@ def extract_facets(item: NewsItem, vocabularies: Vocabularies | None = None) -> 
     organisations, found with `vocabularies` (default: the bundled ones)."""
     text = ItemText.of(item, vocabularies)
     programmes = find_programmes(text)
-    countries = find_countries(text)
-    # The words of a programme's name ("GLO.ACT Asia and the Middle East")
-    # say nothing of the item's regions, and its themes come with it.
+    # The words of a programme's name ("GLO.ACT Bangladesh", "GLO.ACT Asia
+    # and the Middle East") say nothing of the item's countries or regions,
+    # and its themes come with it.
     topical = text.masked((m.start, m.end) for _, mentions in programmes for m in mentions)
+    countries = find_countries(topical)
     return dataclasses.replace(
         item,
         countries=countries,

@@ -63,6 +63,8 @@ class _Vocabulary:
     seat_before: re.Pattern[str]  # at the end of the text before a city: a job title or an office and "in"
     venue_before: re.Pattern[str]  # at the end of the text before an office: "held at the"
     seat_after: re.Pattern[str]  # at the start of the text after a city: an office
+    languages: frozenset[str]  # demonyms that also name a language
+    language_cues: WordPattern  # words of a sentence about languages
 
 
 @dataclasses.dataclass(frozen=True)
@@ -129,7 +131,8 @@ def _names_its_country(text: ItemText, mention: Mention) -> bool:
 def find_mentions(text: ItemText) -> list[Mention]:
     """Every mention of a country, without the traps: people called Chad,
     units of other organisations, treaties named after cities, cities of
-    events yet to come, cities that are only the seat of someone's office."""
+    events yet to come, cities that are only the seat of someone's office,
+    languages ("translated into Uzbek and Russian")."""
     vocabulary = _vocabulary(text.vocabularies)
     future = _roles(text.vocabularies).future_cues
     mentions = []
@@ -138,6 +141,8 @@ def find_mentions(text: ItemText) -> list[Mention]:
             continue
         kind, code = found.key.split(":")
         if _is_person(text.text, found, vocabulary) or vocabulary.organisation_unit.match(text.text, found.end):
+            continue
+        if _is_language(text, found, kind, vocabulary):
             continue
         if kind in _PLACES:
             sentence_start, sentence_end = text.sentence_at(found.start)
@@ -244,15 +249,24 @@ def _is_person(text: str, found: Found, vocabulary: _Vocabulary) -> bool:
     return following is not None and following.group(1) not in vocabulary.allowed_next
 
 
+def _is_language(text: ItemText, found: Found, kind: str, vocabulary: _Vocabulary) -> bool:
+    return (
+        kind == DEMONYM
+        and text.text[found.start : found.end] in vocabulary.languages
+        and vocabulary.language_cues.search(text.text, *text.sentence_at(found.start))
+    )
+
+
 def _is_office_seat(text: str, found: Found, vocabulary: _Vocabulary) -> bool:
     """ "Representative in Brussels", "the Liaison Office in Brussels",
-    "UNODC Vienna", "the Brussels Liaison Office"; not "held at the United
-    Nations Office in Vienna"."""
+    "UNODC Vienna", "the Brussels Liaison Office", "from the Vienna
+    International Centre"; not "held at the United Nations Office in
+    Vienna" nor "held at the Vienna International Centre"."""
     before = text[max(0, found.start - 160) : found.start]
     seat = vocabulary.seat_before.search(before)
     if seat:
         return not vocabulary.venue_before.search(before, 0, seat.start())
-    return bool(vocabulary.seat_after.match(text, found.end))
+    return bool(vocabulary.seat_after.match(text, found.end)) and not vocabulary.venue_before.search(before)
 
 
 @functools.lru_cache(maxsize=4)
@@ -319,6 +333,8 @@ def _vocabulary(vocabularies: Vocabularies) -> _Vocabulary:
         ),
         venue_before=re.compile(rf"\b(?:{venue_cues or '(?!)'})\s+(?:the\s+)?(?:[A-Z][\w'’.-]*\s+)*$", re.I),
         seat_after=re.compile(rf"(?:\s+[A-Z][\w'’-]*)*?\s+(?:{offices})\b"),
+        languages=frozenset(data["languages"]["words"]),
+        language_cues=WordPattern(data["languages"]["cues"]),
     )
 
 
