@@ -245,12 +245,17 @@ def test_a_credit_whose_end_is_unclear_ends_after_a_name_the_page_gives_elsewher
     line = "Photo credit EU Delegation to Kenya Officials met in Nairobi to review the project."
     assert split_credit(line) == (None, line)
     assert split_credit(line, ["EU Delegation to Kenya"])[0] == "EU Delegation to Kenya"
-    line = "Photo credit UNODC Brussels Ms Kowalska opened the meeting with a word of welcome."
-    assert split_credit(line) == (None, line)
+    for line in (
+        "Photo credit UNODC Brussels Ms Kowalska opened the meeting with a word of welcome.",
+        "Photo credit UNODC Mr John Smith opened the meeting with a word of welcome.",
+        "Photo credit courtesy Police officers met in the town to talk about the port.",
+    ):
+        assert split_credit(line) == (None, line)
     # Only a whole name: "UNODC Brussel" is not the start of "UNODC Brusselsfoo".
-    assert split_credit("Photo credit UNODC Brusselsfoo and more words here and there.", ["UNODC Brussel"])[0] is None
+    line = "Photo credit UNODC Brusselsfoo Officials met in the city to talk about the port."
+    assert split_credit(line, ["UNODC Brussel"])[0] == "UNODC Brusselsfoo"
     # The words decide first: a known shorter name does not cut a credit they end.
-    assert split_credit("Photo credit UNODC Brussels The task force met.", ["UNODC"]) == (
-        "UNODC Brussels",
-        "The task force met.",
+    assert split_credit("Photo credit UNODC Kenya police The task force met in the port for two days.", ["UNODC"]) == (
+        "UNODC Kenya police",
+        "The task force met in the port for two days.",
     )

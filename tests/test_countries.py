@@ -1,5 +1,6 @@
 import datetime as dt
 import re
+import time
 
 import pytest
 
@@ -229,6 +230,11 @@ def test_participants_named_by_role_and_the_units_of_their_countries_are_primary
         "Officers of the airport task forces and of the port control units of the Dominican Republic, Jamaica "
         "and Trinidad and Tobago met in Santo Domingo. Cocaine leaves the coasts of Colombia.",
     ) == {"DOM": "primary", "JAM": "primary", "TTO": "primary", "COL": "mentioned"}
+    # Only a unit and "of" start the list: members of a council are no
+    # participants from the country they discuss.
+    assert roles("Council", "Members of the Security Council discussed the situation of Afghanistan.") == {
+        "AFG": "mentioned"
+    }
     # The cue reaches the end of its sentence, no further.
     assert roles("Port units meet", "Officers of the port units met. Trinidad and Tobago hosted.")["TTO"] == "mentioned"
 
@@ -277,6 +283,9 @@ def test_the_seat_of_an_office_is_no_mention(text):
         ("The training was held at the UNODC office in Vienna.", "AUT"),
         ("The meeting was held at the Vienna International Centre.", "AUT"),
         ("The meeting was held at the Brussels Liaison Office.", "BEL"),
+        # A venue cue further back does not make a later seat a meeting place.
+        ("Training held at the Police Academy of Kenya with the Brussels Liaison Office team.", "KEN"),
+        ("The course was held at the EU Delegation to Kenya. Its Vienna office sent the guidance.", "KEN"),
         ("The prosecutor's office in Nairobi opened the case.", "KEN"),
     ],
 )
@@ -358,6 +367,26 @@ def test_a_language_is_no_country():
     assert codes("The materials have been translated into Uzbek and Russian.") == set()
     assert codes("Courses are given in French and Arabic, with interpreters.") == set()
     assert codes("Russian authorities seized heroin, and French police made arrests.") == {"RUS", "FRA"}
+    # An adjective in a sentence about languages is still one.
+    assert codes("Speaking at the event, the French Ambassador thanked Russian partners.") == {"FRA", "RUS"}
+
+
+@pytest.mark.parametrize(
+    "hostile",
+    [
+        "officers of France and " * 4400,
+        "Vienna " * 14000,
+        "Russian, " * 11000 + "translated.",
+        "Representatives of the units of " * 3000,
+        "held at the Vienna International Centre " * 2500,
+    ],
+)
+def test_a_long_paragraph_of_traps_is_read_in_linear_time(hostile):
+    # About 100 KB in one sentence: well under a second when each rule reads
+    # a bounded stretch; minutes when one rereads the sentence per mention.
+    started = time.perf_counter()
+    roles("News", hostile)
+    assert time.perf_counter() - started < 5
 
 
 def test_a_country_in_a_programmes_name_is_no_mention():

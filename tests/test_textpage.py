@@ -637,14 +637,15 @@ def test_credits_and_sources_on_the_page_tell_where_an_unclear_credit_ends():
         "10.03.2018 - Police of Benin trained\n"
         "Photo credit UNODC Brussels Representatives of police from Benin were trained in Cotonou.\n\n"
         "08.03.2018 - Prosecutors meet\n"
-        "Photo credit UNODC Vienna Prosecutors from Togo met in Vienna on 8 March.\n"
+        "Photo credit UNODC Vienna Heads of prosecution services of Togo met in Vienna on 8 March.\n"
         "Originally published by UNODC Vienna.\n",
         "archive.txt",
     )
     assert [(item.image_credit, item.body) for item in page.items] == [
         ("UNODC Brussels", "On 12 March officials met in Lome."),
         ("UNODC Brussels", "Representatives of police from Benin were trained in Cotonou."),
-        ("UNODC Vienna", "Prosecutors from Togo met in Vienna on 8 March."),
+        # Only its source tells where this credit ends.
+        ("UNODC Vienna", "Heads of prosecution services of Togo met in Vienna on 8 March."),
     ]
     assert page.warnings == []
     # Without the other items, the credit is left in the text, with a warning.

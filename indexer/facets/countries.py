@@ -6,6 +6,7 @@ how mentions become a role is set in `data/country_roles.toml`.
 
 from __future__ import annotations
 
+import bisect
 import collections
 import dataclasses
 import functools
@@ -30,13 +31,22 @@ _SENTENCE_START = re.compile(r"(?:^|[.!?:;\n\"“(])\s*$")
 # Before a city where something happens ("a training in Mombasa"): the
 # city names its country as well as the country's name would.
 _PLACE_OF_ACTIVITY = re.compile(r"\b(?:in|at)\s+$")
+# How far after participants named by their role ("Representatives of")
+# whom they work for and where they come from may be named, and what ends
+# it sooner.
+_PARTICIPANTS_REACH = 160
+_CLAUSE_END = re.compile(r"[.;:()]")
+_WORD_REST = re.compile(r"\w*")
+# After a language's name, what shows it is no adjective: "into Uzbek and
+# Russian.", "in French, Arabic or Spanish".
+_AFTER_LANGUAGE = re.compile(r"\s*(?:[,.;:)]|$)|\s+(?:and|or)\b")
+# How far a run of capitalised words after a name is read, for the words
+# that end it ("the Brussels Liaison Office", "Russian and Ukraine Relation
+# Section").
+_NAME_REACH = 120
 # What may stand between the countries of a list: "Mali, Niger and Burkina
 # Faso", "from the Kingdom of Belgium and from Bolivia", "the Congo (Virunga
 # Park), Uganda", "Kosovo*, Montenegro" (a footnote mark).
-# After participants named by their role ("Representatives of police and
-# customs from", "officers of the port control units of"), each "from" and
-# "of" before the end of the sentence may open the list of their countries.
-_WHOSE = re.compile(r"(?:(?![.;:()])[^\n])*?\s(?:from|of)\b")
 _LIST_GLUE = re.compile(r"(?:\s|[,;&*†‡]|\b(?:and|or|as well as|the|from)\b|\([^()]*\))*", re.IGNORECASE)
 
 
@@ -76,7 +86,8 @@ class _Roles:
     list_min_countries: int
     subject_cue_weight: float
     subject_cues: WordPattern
-    participants_from: re.Pattern[str]  # "Representatives of", before whom they work for and where from
+    participants: re.Pattern[str]  # "Representatives of", before whom they work for and where from
+    participants_from: re.Pattern[str]  # "from", "units of": where the list of their countries starts
     mention_only_cues: WordPattern
     future_cues: WordPattern
 
@@ -92,7 +103,7 @@ def find_countries(text: ItemText) -> tuple[Country, ...]:
     # Puntland") are one piece of evidence, the strongest.
     places: dict[tuple[tuple[int, int], str], float] = {}
     for mention, weight in _weigh(text, find_mentions(text)):
-        if mention.kind == CITY:
+        if mention.kind in _PLACES:
             key = (text.sentence_at(mention.start), mention.code)
             places[key] = max(places.get(key, 0.0), weight)
         else:
@@ -135,21 +146,28 @@ def find_mentions(text: ItemText) -> list[Mention]:
     languages ("translated into Uzbek and Russian")."""
     vocabulary = _vocabulary(text.vocabularies)
     future = _roles(text.vocabularies).future_cues
+    # By sentence: whether it is about languages, whether it speaks of the future.
+    about_languages: dict[tuple[int, int], bool] = {}
+    of_the_future: dict[tuple[int, int], bool] = {}
     mentions = []
     for found in vocabulary.matcher.find(text.text):
         if found.key == _NOT_A_COUNTRY:
             continue
         kind, code = found.key.split(":")
-        if _is_person(text.text, found, vocabulary) or vocabulary.organisation_unit.match(text.text, found.end):
+        if _is_person(text.text, found, vocabulary) or vocabulary.organisation_unit.match(
+            text.text, found.end, found.end + _NAME_REACH
+        ):
             continue
-        if _is_language(text, found, kind, vocabulary):
+        if kind == DEMONYM and _is_language(text, found, vocabulary, about_languages):
             continue
         if kind in _PLACES:
-            sentence_start, sentence_end = text.sentence_at(found.start)
+            sentence = text.sentence_at(found.start)
+            if sentence not in of_the_future:
+                of_the_future[sentence] = future.search(text.text, *sentence)
             if (
                 vocabulary.instrument.match(text.text, found.end)
-                or future.search(text.text, sentence_start, sentence_end)
-                or _is_office_seat(text.text, found, vocabulary)
+                or of_the_future[sentence]
+                or _is_office_seat(text.text, found, vocabulary, sentence[0])
             ):
                 continue
         mentions.append(Mention(code, kind, found.start, found.end))
@@ -193,19 +211,31 @@ def _cued_subjects(text: str, mentions: list[Mention], sentences: list[tuple[int
         mention, sentence = mentions[index], sentences[index]
         if sentence not in cue_ends:
             cue_ends[sentence] = sorted(
-                roles.subject_cues.ends(text, *sentence)
-                + [
-                    end.end()
-                    for match in roles.participants_from.finditer(text, *sentence)
-                    for end in _WHOSE.finditer(text, match.end(), min(sentence[1], match.end() + 160))
-                ]
+                set(roles.subject_cues.ends(text, *sentence) + _participant_cue_ends(text, sentence, roles))
             )
-        before = [end for end in cue_ends[sentence] if end <= mention.start]
-        anchors = before[-1:] + ([list_end[sentence]] if sentence in list_end else [])
+        ends = cue_ends[sentence]
+        at = bisect.bisect_right(ends, mention.start)  # the last cue before the mention
+        anchors = ends[at - 1 : at] + ([list_end[sentence]] if sentence in list_end else [])
         if any(_LIST_GLUE.fullmatch(text, anchor, mention.start) for anchor in anchors):
             cued.add(index)
             list_end[sentence] = mention.end
     return cued
+
+
+def _participant_cue_ends(text: str, sentence: tuple[int, int], roles: _Roles) -> list[int]:
+    """Where a list of participants' countries may start: after "from", or
+    after a unit and "of" ("units of"), following participants named by
+    their role ("Representatives of police and customs from", "officers of
+    the port control units of"), in the same clause and within reach."""
+    ends = []
+    for match in roles.participants.finditer(text, *sentence):
+        stop = min(sentence[1], match.end() + _PARTICIPANTS_REACH)
+        clause_end = _CLAUSE_END.search(text, match.end(), stop)
+        stop = clause_end.start() if clause_end else stop
+        rest_of_word = _WORD_REST.match(text, stop)  # a word cut by the reach is read whole
+        stop = rest_of_word.end() if rest_of_word else stop
+        ends += [cue.end() for cue in roles.participants_from.finditer(text, match.end(), stop)]
+    return ends
 
 
 def country_code(vocabularies: Vocabularies, typed: str) -> str | None:
@@ -249,24 +279,33 @@ def _is_person(text: str, found: Found, vocabulary: _Vocabulary) -> bool:
     return following is not None and following.group(1) not in vocabulary.allowed_next
 
 
-def _is_language(text: ItemText, found: Found, kind: str, vocabulary: _Vocabulary) -> bool:
-    return (
-        kind == DEMONYM
-        and text.text[found.start : found.end] in vocabulary.languages
-        and vocabulary.language_cues.search(text.text, *text.sentence_at(found.start))
-    )
+def _is_language(
+    text: ItemText, found: Found, vocabulary: _Vocabulary, about_languages: dict[tuple[int, int], bool]
+) -> bool:
+    """A language's name, not an adjective ("translated into Uzbek and
+    Russian", not "the French Ambassador"), in a sentence about languages."""
+    if text.text[found.start : found.end] not in vocabulary.languages or not _AFTER_LANGUAGE.match(
+        text.text, found.end
+    ):
+        return False
+    sentence = text.sentence_at(found.start)
+    if sentence not in about_languages:
+        about_languages[sentence] = vocabulary.language_cues.search(text.text, *sentence)
+    return about_languages[sentence]
 
 
-def _is_office_seat(text: str, found: Found, vocabulary: _Vocabulary) -> bool:
+def _is_office_seat(text: str, found: Found, vocabulary: _Vocabulary, sentence_start: int) -> bool:
     """ "Representative in Brussels", "the Liaison Office in Brussels",
     "UNODC Vienna", "the Brussels Liaison Office", "from the Vienna
     International Centre"; not "held at the United Nations Office in
     Vienna" nor "held at the Vienna International Centre"."""
-    before = text[max(0, found.start - 160) : found.start]
+    before = text[max(sentence_start, found.start - 160) : found.start]
     seat = vocabulary.seat_before.search(before)
     if seat:
         return not vocabulary.venue_before.search(before, 0, seat.start())
-    return bool(vocabulary.seat_after.match(text, found.end)) and not vocabulary.venue_before.search(before)
+    return bool(vocabulary.seat_after.match(text, found.end, found.end + _NAME_REACH)) and not (
+        vocabulary.venue_before.search(before)
+    )
 
 
 @functools.lru_cache(maxsize=4)
@@ -331,10 +370,10 @@ def _vocabulary(vocabularies: Vocabularies) -> _Vocabulary:
                 else ""
             )
         ),
-        venue_before=re.compile(rf"\b(?:{venue_cues or '(?!)'})\s+(?:the\s+)?(?:[A-Z][\w'’.-]*\s+)*$", re.I),
+        venue_before=re.compile(rf"\b(?:{venue_cues or '(?!)'})\s+(?:the\s+)?(?:(?-i:[A-Z])[\w'’.-]*\s+)*$", re.I),
         seat_after=re.compile(rf"(?:\s+[A-Z][\w'’-]*)*?\s+(?:{offices})\b"),
-        languages=frozenset(data["languages"]["words"]),
-        language_cues=WordPattern(data["languages"]["cues"]),
+        languages=frozenset(data.get("languages", {}).get("words", [])),
+        language_cues=WordPattern(data.get("languages", {}).get("cues", [])),
     )
 
 
@@ -367,6 +406,7 @@ def _plurals(phrases: list[Phrase]) -> list[Phrase]:
 def _roles(vocabularies: Vocabularies) -> _Roles:
     data = vocabularies.toml("country_roles.toml")
     participants = "|".join(re.escape(word) for word in data["cues"].get("participants", []))
+    units = "|".join(re.escape(word) for word in data["cues"].get("participants_units", []))
     return _Roles(
         where=data["where"],
         what=data["what"],
@@ -375,7 +415,8 @@ def _roles(vocabularies: Vocabularies) -> _Roles:
         list_min_countries=data["list_min_countries"],
         subject_cue_weight=data["subject_cue_weight"],
         subject_cues=WordPattern(data["cues"]["subject"]),
-        participants_from=re.compile(rf"\b(?:{participants or '(?!)'})\s+of\b", re.IGNORECASE),
+        participants=re.compile(rf"\b(?:{participants or '(?!)'})\s+of\b", re.IGNORECASE),
+        participants_from=re.compile(rf"\s(?:from|(?:{units or '(?!)'})\s+of)(?!\w)", re.IGNORECASE),
         mention_only_cues=WordPattern(data["cues"]["mention_only"]),
         future_cues=WordPattern(data["cues"]["future"]),
     )

@@ -73,7 +73,8 @@ def assign_themes(text: ItemText, programmes: Sequence[tuple[Programme, list[Fou
         label for label in ranked[1:] if scores[label] >= rules.min_score and scores[label] >= rules.relative_min * best
     ]
     if len(kept) > rules.max_themes:
-        # Themes tied with the first one left out go too.
+        # Themes tied with the first one left out go too; the best one
+        # stays whatever its ties, as every item has a theme.
         cut = scores[kept[rules.max_themes]]
         kept = [kept[0]] + [label for label in kept[1 : rules.max_themes] if scores[label] > cut + _TIE]
     return tuple(kept)
@@ -129,7 +130,7 @@ def _rules(vocabularies: Vocabularies) -> _Rules:
         if not form.isupper() and not form.endswith("s") and fold(plural) not in forms:
             weights[fold(plural)] = weights[key]
             forms[fold(plural)] = plural
-    once = frozenset(fold(form) for phrase in data["once"] for form in spelling_forms(phrase))
+    once = frozenset(fold(form) for phrase in data.get("once", []) for form in spelling_forms(phrase))
     if once - weights.keys():
         raise VocabularyError(f"themes.toml: `once` names {', '.join(sorted(once - weights.keys()))}, not a phrase")
     once |= {fold(forms[key] + "s") for key in once if fold(forms[key] + "s") in weights}

@@ -129,8 +129,8 @@ def split_credit(line: str, known: Sequence[str] = ()) -> tuple[str | None, str]
     `known` names (those the page gives elsewhere as credits or sources)
     that is followed by one (`Photo credit UNODC Brussels Representatives
     of …`), or else at the first such word, with only capitalised words
-    before it and no personal title right before it, whose lowercase word
-    is none that joins the words of a name (`Photo credit UNODC Kenya Police
+    and no personal title before it, whose lowercase word is none that
+    joins the words of a name (`Photo credit UNODC Kenya Police
     investigators met …`, but not `EU Delegation to …`)."""
     marker = _CREDIT_MARKER.match(line)
     if not marker:
@@ -144,10 +144,12 @@ def split_credit(line: str, known: Sequence[str] = ()) -> tuple[str | None, str]
         count = name.count(" ") + 1
         if " ".join(words[:count]) == name and _opens_sentence(words, count, ()):
             return name, " ".join(words[count:])
-    start = next((i for i in range(1, min(len(words), _MAX_CREDIT_WORDS + 1)) if not _capitalised(words[i])), None)
-    for index in range(1, start or 0):
-        if _opens_sentence(words, index, _NAME_JOINERS) and words[index - 1] not in _PERSONAL_TITLES:
-            return " ".join(words[:index]), " ".join(words[index:])
+    # The last of the capitalised words the line starts with, if a
+    # lowercase word follows it.
+    first_lowercase = next((i for i in range(min(len(words), _MAX_CREDIT_WORDS + 1)) if not _capitalised(words[i])), 0)
+    index = first_lowercase - 1
+    if index >= 1 and _opens_sentence(words, index, _NAME_JOINERS) and _PERSONAL_TITLES.isdisjoint(words[:index]):
+        return " ".join(words[:index]), " ".join(words[index:])
     return None, line
 
 
