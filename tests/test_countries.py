@@ -239,6 +239,34 @@ def test_participants_named_by_role_and_the_units_of_their_countries_are_primary
     assert roles("Port units meet", "Officers of the port units met. Trinidad and Tobago hosted.")["TTO"] == "mentioned"
 
 
+def test_participants_by_any_role_and_where_they_serve_are_primary():
+    assert roles(
+        "Asset recovery workshop",
+        "Financial investigators and analysts of the financial intelligence units of Albania, Montenegro, "
+        "North Macedonia and Serbia met in Podgorica.",
+    ) == {"ALB": "primary", "MNE": "primary", "MKD": "primary", "SRB": "primary"}
+    assert roles(
+        "Women at sea",
+        "Thirty women serving as fisheries inspectors and prosecutors in Comoros, Kenya, Madagascar and "
+        "Mauritius met for a regional workshop.",
+    ) == {"COM": "primary", "KEN": "primary", "MDG": "primary", "MUS": "primary"}
+    # Right after their role and "of", the country may be whom the people of
+    # another activity serve: it takes "from", or a unit and "of", further on.
+    assert roles(
+        "Partners meet",
+        "The Director met NATO counterparts to discuss a project to train counter-drug officers of Afghanistan, "
+        "Pakistan and the five Central Asian countries.",
+    ) == {"AFG": "mentioned", "PAK": "mentioned"}
+
+
+def test_the_countries_a_programme_supports_are_primary():
+    assert roles(
+        "A new programme for Central Asia",
+        "The EU and UNODC signed an agreement for a programme of support to Kazakhstan, Kyrgyzstan, Tajikistan, "
+        "Turkmenistan and Uzbekistan.",
+    ) == {code: "primary" for code in ("KAZ", "KGZ", "TJK", "TKM", "UZB")}
+
+
 def test_a_subject_cue_reaches_only_the_list_right_after_it():
     assert roles(
         "Prison reform",

@@ -86,7 +86,7 @@ class _Roles:
     list_min_countries: int
     subject_cue_weight: float
     subject_cues: WordPattern
-    participants: re.Pattern[str]  # "Representatives of", before whom they work for and where from
+    participants: re.Pattern[str]  # "Representatives of", "officers from": people by their role
     participants_from: re.Pattern[str]  # "from", "units of": where the list of their countries starts
     mention_only_cues: WordPattern
     future_cues: WordPattern
@@ -223,12 +223,17 @@ def _cued_subjects(text: str, mentions: list[Mention], sentences: list[tuple[int
 
 
 def _participant_cue_ends(text: str, sentence: tuple[int, int], roles: _Roles) -> list[int]:
-    """Where a list of participants' countries may start: after "from", or
-    after a unit and "of" ("units of"), following participants named by
-    their role ("Representatives of police and customs from", "officers of
-    the port control units of"), in the same clause and within reach."""
+    """Where a list of participants' countries may start: right after
+    participants named by their role and "from", "of" or "in"
+    ("prosecutors of", "officers in"); or, after their role and "of", after
+    "from" or a unit and "of" ("Representatives of police and customs
+    from", "officers of the port control units of"), in the same clause and
+    within reach."""
     ends = []
     for match in roles.participants.finditer(text, *sentence):
+        if match["preposition"].lower() != "of":
+            ends.append(match.end())
+            continue
         stop = min(sentence[1], match.end() + _PARTICIPANTS_REACH)
         clause_end = _CLAUSE_END.search(text, match.end(), stop)
         stop = clause_end.start() if clause_end else stop
@@ -415,7 +420,7 @@ def _roles(vocabularies: Vocabularies) -> _Roles:
         list_min_countries=data["list_min_countries"],
         subject_cue_weight=data["subject_cue_weight"],
         subject_cues=WordPattern(data["cues"]["subject"]),
-        participants=re.compile(rf"\b(?:{participants or '(?!)'})\s+of\b", re.IGNORECASE),
+        participants=re.compile(rf"\b(?:{participants or '(?!)'})\s+(?P<preposition>from|of|in)\b", re.IGNORECASE),
         participants_from=re.compile(rf"\s(?:from|(?:{units or '(?!)'})\s+of)(?!\w)", re.IGNORECASE),
         mention_only_cues=WordPattern(data["cues"]["mention_only"]),
         future_cues=WordPattern(data["cues"]["future"]),
