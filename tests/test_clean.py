@@ -1,6 +1,6 @@
 import pytest
 
-from indexer.ingest.clean import CleanBody, clean_body, clean_line, split_credit, split_source
+from indexer.ingest.clean import CleanBody, body_of_clean_lines, clean_body, clean_line, split_credit, split_source
 from indexer.ingest.sources import bundled_corpus
 
 
@@ -242,9 +242,22 @@ def test_a_credit_whose_end_is_unclear_ends_after_a_name_the_page_gives_elsewher
         "UNODC Kenya",
         "Police investigators from three countries met in Nairobi.",
     )
-    line = "Photo credit EU Delegation to Kenya Officials met in Nairobi to review the project."
+    # The words that join a name may come before it; an acronym opens the
+    # text after two words of credit.
+    for line, credit in (
+        (
+            "Photo credit EU Delegation to Kenya Officials met in Nairobi to review the project.",
+            "EU Delegation to Kenya",
+        ),
+        (
+            "Photo credit: UNODC/Global Programme on Cybercrime Twenty-four police officers met.",
+            "UNODC/Global Programme on Cybercrime",
+        ),
+        ("Photo credit UNODC Brussels UNODC presented on 1 March the findings of its study.", "UNODC Brussels"),
+    ):
+        assert split_credit(line)[0] == credit
+    line = "Photo credit UNODC UNODC presented the findings of its study."
     assert split_credit(line) == (None, line)
-    assert split_credit(line, ["EU Delegation to Kenya"])[0] == "EU Delegation to Kenya"
     for line in (
         "Photo credit UNODC Brussels Ms Kowalska opened the meeting with a word of welcome.",
         "Photo credit UNODC Mr John Smith opened the meeting with a word of welcome.",
@@ -259,3 +272,11 @@ def test_a_credit_whose_end_is_unclear_ends_after_a_name_the_page_gives_elsewher
         "UNODC Kenya police",
         "The task force met in the port for two days.",
     )
+
+
+def test_a_caption_is_all_credit_once_its_marker_is_off():
+    body = body_of_clean_lines(
+        ["Investigators met in Bangkok."], credits=["Image © UNODC Regional Office for Southeast Asia and the Pacific"]
+    )
+    assert body.image_credit == "UNODC Regional Office for Southeast Asia and the Pacific"
+    assert body_of_clean_lines(["Text."], credits=["Volunteers at the port."]).image_credit == "Volunteers at the port"

@@ -128,10 +128,12 @@ def split_credit(line: str, known: Sequence[str] = ()) -> tuple[str | None, str]
     capitalised word followed by a lowercase one: after the longest of the
     `known` names (those the page gives elsewhere as credits or sources)
     that is followed by one (`Photo credit UNODC Brussels Representatives
-    of …`), or else at the first such word, with only capitalised words
-    and no personal title before it, whose lowercase word is none that
-    joins the words of a name (`Photo credit UNODC Kenya Police
-    investigators met …`, but not `EU Delegation to …`)."""
+    of …`), or else at the first such word whose lowercase word is none
+    that joins the words of a name, with only the words of a name before
+    it (capitalised ones and the words that join them) and no personal
+    title (`Photo credit UNODC Kenya Police investigators met …`, `Photo
+    credit: UNODC/Global Programme on Cybercrime Twenty-four police …`,
+    `Photo credit UNODC Brussels UNODC presented …`)."""
     marker = _CREDIT_MARKER.match(line)
     if not marker:
         return None, line
@@ -144,12 +146,15 @@ def split_credit(line: str, known: Sequence[str] = ()) -> tuple[str | None, str]
         count = name.count(" ") + 1
         if " ".join(words[:count]) == name and _opens_sentence(words, count, ()):
             return name, " ".join(words[count:])
-    # The last of the capitalised words the line starts with, if a
-    # lowercase word follows it.
-    first_lowercase = next((i for i in range(min(len(words), _MAX_CREDIT_WORDS + 1)) if not _capitalised(words[i])), 0)
-    index = first_lowercase - 1
-    if index >= 1 and _opens_sentence(words, index, _NAME_JOINERS) and _PERSONAL_TITLES.isdisjoint(words[:index]):
-        return " ".join(words[:index]), " ".join(words[index:])
+    # The first capitalised word followed by a lowercase one, after words
+    # that may make a name: capitalised ones and the lowercase words that
+    # join them. An acronym opens the text only after two words of credit.
+    for index in range(1, min(len(words), _MAX_CREDIT_WORDS + 1)):
+        before = words[index - 1]
+        if not (_capitalised(before) or (index > 1 and before in _NAME_JOINERS)):
+            break
+        if _PERSONAL_TITLES.isdisjoint(words[:index]) and _opens_sentence(words, index, _NAME_JOINERS, index >= 2):
+            return " ".join(words[:index]), " ".join(words[index:])
     return None, line
 
 
@@ -157,14 +162,15 @@ def _capitalised(word: str) -> bool:
     return word[:1].isupper()
 
 
-def _opens_sentence(words: Sequence[str], index: int, not_after: Iterable[str]) -> bool:
-    """A capitalised word, not an acronym, then a lowercase word not in `not_after`."""
+def _opens_sentence(words: Sequence[str], index: int, not_after: Iterable[str], acronym: bool = False) -> bool:
+    """A capitalised word (an acronym only if `acronym`), then a lowercase
+    word not in `not_after`."""
     word, following = words[index : index + 1], words[index + 1 : index + 2]
     return bool(
         word
         and following
         and _capitalised(word[0])
-        and not word[0].isupper()
+        and (acronym or not word[0].isupper())
         and following[0][:1].islower()
         and following[0] not in not_after
     )
@@ -283,8 +289,12 @@ def _may_end_with(line: str, word: str) -> bool:
 
 
 def _credit_from_caption(caption: str) -> str:
+    """A caption is all credit, once its marker is taken off."""
     credit, rest = split_credit(caption)
-    return credit if credit and not rest else caption.rstrip(" .")
+    if credit and not rest:
+        return credit
+    marker = _CREDIT_MARKER.match(caption)
+    return caption[marker.end() if marker else 0 :].strip().rstrip(" .")
 
 
 def _join_unique(values: Sequence[str]) -> str | None:
