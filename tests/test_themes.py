@@ -52,10 +52,10 @@ def test_best_supported_theme_first():
 
 def test_a_passing_list_weighs_less_than_the_subject():
     assert themes(
-        "Security threats in Southeast Asia",
+        "Organized crime in Southeast Asia",
         "The meetings covered transnational organized crime, corruption, terrorism and violent extremism, "
         "as well as drug production, trafficking and consumption.",
-        "Organized crime groups are more powerful than ever. Methamphetamine was flagged with concern.",
+        "Organized crime groups are more powerful than ever. Methamphetamine seizures doubled, with heroin close behind.",
     ) == ("organized crime", "drugs and drug trafficking")
 
 
@@ -124,17 +124,15 @@ def test_an_item_without_evidence_gets_the_fallback():
     )
 
 
-def test_at_most_four_themes():
-    paragraph = (
-        "Trafficking in persons, migrant smuggling, wildlife crime, corruption, terrorism, prisons, "
-        "drug trafficking, cybercrime, piracy, HIV and money laundering were discussed."
-    )
-    assert set(themes("Human trafficking, corruption and terrorism", "Cybercrime was discussed.", paragraph)) == {
-        "human trafficking",
-        "corruption",
-        "terrorism and violent extremism",
-        "cybercrime",
-    }
+def test_at_most_three_themes():
+    assert themes(
+        "Human trafficking and corruption",
+        "Trafficking in persons rose.",
+        "Corruption cases grew. Bribery is common.",
+        "Money laundering was discussed. Illicit financial flows were traced. Asset recovery followed.",
+        "Terrorism was discussed. Terrorist groups recruit.",
+        "Cybercrime was discussed.",
+    ) == ("human trafficking", "corruption", "money laundering and illicit financial flows")
 
 
 def test_themes_tied_at_the_cut_are_all_left_out():

@@ -102,10 +102,16 @@ def theme_scores(text: ItemText, programmes: Sequence[tuple[Programme, list[Foun
             in_place[key] = max(in_place.get(key, 0.0), weight * where)
     for (_, _, label), evidence in in_place.items():
         scores[label] += evidence
+    # Programmes on one theme are one piece of evidence for it, the best
+    # placed: an overview naming five programmes against drugs is not five
+    # times about drugs.
+    by_programmes: dict[str, float] = {}
     for programme, mentions in programmes:
         where = max(rules.where[text.section_at(m.start).kind] for m in mentions)
         for label in programme.themes:
-            scores[label] += rules.programme_weight * where
+            by_programmes[label] = max(by_programmes.get(label, 0.0), rules.programme_weight * where)
+    for label, evidence in by_programmes.items():
+        scores[label] += evidence
     return dict(scores)
 
 
