@@ -200,6 +200,8 @@ def test_clean_body_pulls_out_credit_and_source_and_tidies_the_text():
         (["Text.", "", "For more information, please visit:", ""], "Text."),
         # chrome lines
         (["Text.", "© 2019 United Nations. All rights reserved.", "Terms of use | Privacy"], "Text."),
+        (["Text.", "", "Back to top | © 2020 United Nations"], "Text."),
+        (["Text.", "", "Back to top | the next item"], "Text.\n\nBack to top | the next item"),
     ],
 )
 def test_clean_body_text(lines, expected):

@@ -219,7 +219,9 @@ def _glue_point(word: str) -> int | None:
 
 
 def is_site_chrome(line: str) -> bool:
-    return bool(_SITE_CHROME.match(line))
+    """A line of the site's own links and notices, alone or several
+    between bars (`Back to top | © 2020 United Nations`)."""
+    return bool(_SITE_CHROME.match(line)) or all(_SITE_CHROME.match(part.strip()) for part in line.split("|"))
 
 
 def clean_body(lines: Iterable[str], credits: Iterable[str] = ()) -> CleanBody:
