@@ -53,7 +53,10 @@ class NewsItem:
     countries: tuple[Country, ...] = ()
     programmes: tuple[FacetValue, ...] = ()
     themes: tuple[str, ...] = ()
-    regions: tuple[FacetValue, ...] = ()
+    regions: tuple[FacetValue, ...] = ()  # the regions it names
+    # The regions its primary countries are in: indexed with its regions,
+    # for filters and counts, but no label of the item.
+    areas: tuple[FacetValue, ...] = ()
     organisations: tuple[FacetValue, ...] = ()
 
     # Both computed once: an item is frozen (a changed copy is a new item).

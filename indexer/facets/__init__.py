@@ -8,7 +8,7 @@ import dataclasses
 from indexer.facets.countries import find_countries
 from indexer.facets.organisations import find_organisations
 from indexer.facets.programmes import find_programmes
-from indexer.facets.regions import find_regions
+from indexer.facets.regions import find_regions, regions_of_countries
 from indexer.facets.sections import ItemText
 from indexer.facets.themes import assign_themes
 from indexer.facets.vocabulary import Vocabularies
@@ -30,6 +30,7 @@ def extract_facets(item: NewsItem, vocabularies: Vocabularies | None = None) -> 
         countries=countries,
         programmes=tuple(p.value for p, _ in programmes),
         themes=assign_themes(topical, programmes),
-        regions=find_regions(topical, countries),
+        regions=find_regions(topical),
+        areas=regions_of_countries(text.vocabularies, countries),
         organisations=find_organisations(text),
     )

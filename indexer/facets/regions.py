@@ -28,9 +28,9 @@ class _Regions:
     office_name: re.Pattern[str]  # "Regional Office for Southeast Asia and the Pacific"
 
 
-def find_regions(text: ItemText, countries: tuple[Country, ...]) -> tuple[FacetValue, ...]:
+def find_regions(text: ItemText) -> tuple[FacetValue, ...]:
     """Regions named outside boilerplate and outside the names of offices,
-    the most prominent first, then the M49 areas of the primary countries."""
+    the most prominent first."""
     regions = _regions(text.vocabularies)
     rank: dict[str, tuple[int, int]] = {}  # slug -> (best section, first mention)
     offices = [match.span() for match in regions.office_name.finditer(text.text)]
@@ -40,11 +40,19 @@ def find_regions(text: ItemText, countries: tuple[Country, ...]) -> tuple[FacetV
         if found.key != _NOT_A_REGION and section != BOILERPLATE and not in_office_name:
             here = (SECTIONS.index(section), found.start)
             rank[found.key] = min(rank.get(found.key, here), here)
-    slugs = sorted(rank, key=rank.__getitem__)
-    for country in countries:
-        area = regions.area_by_country.get(country.code)
-        if country.role == PRIMARY and area is not None:
-            slugs.append(regions.slug_by_area[area])
+    return tuple(FacetValue(slug, regions.names[slug]) for slug in sorted(rank, key=rank.__getitem__))
+
+
+def regions_of_countries(vocabularies: Vocabularies, countries: tuple[Country, ...]) -> tuple[FacetValue, ...]:
+    """The M49 areas of the primary countries: where an item is, for
+    filters and counts, though it may name no region (an item about
+    Pakistan is found under South Asia without being labelled with it)."""
+    regions = _regions(vocabularies)
+    slugs = [
+        regions.slug_by_area[regions.area_by_country[country.code]]
+        for country in countries
+        if country.role == PRIMARY and country.code in regions.area_by_country
+    ]
     return tuple(FacetValue(slug, regions.names[slug]) for slug in dict.fromkeys(slugs))
 
 
