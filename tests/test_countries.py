@@ -424,3 +424,17 @@ def test_a_country_in_a_programmes_name_is_no_mention():
 
     assert countries("The programmes reviewed:\nGLO.ACT Bangladesh and STRIVE Juvenile;\nSEACOP.") == {}
     assert countries("GLO.ACT Bangladesh trained the Bangladesh Police in Dhaka.") == {"BGD": "primary"}
+
+
+def test_countries_along_a_route_or_across_a_border_are_mentioned():
+    assert roles(
+        "Niger: judges discuss migrant smuggling cases",
+        "Judges and prosecutors of Niger met in Niamey.",
+        "Niger was the main transit country for migrants travelling north to Libya and Algeria.",
+        "Smugglers now take longer routes to Libya.",
+    ) == {"NER": "primary", "LBY": "mentioned", "DZA": "mentioned"}
+    assert roles(
+        "Tajik border guards trained",
+        "Border guards of Tajikistan were trained in Dushanbe.",
+        "Most heroin crosses the border with Afghanistan at night. Afghanistan's opium harvest grew.",
+    ) == {"TJK": "primary", "AFG": "mentioned"}
