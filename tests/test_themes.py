@@ -200,3 +200,13 @@ def test_facet_label_is_the_label():
 def test_unknown_facet_is_an_error():
     with pytest.raises(ValueError, match="unknown facet"):
         facet("colour")
+
+
+def test_a_fund_is_weak_evidence_of_the_partnership():
+    text = (
+        "Judges of Niger discussed migrant smuggling cases, with funding from the EU Emergency Trust Fund for Africa."
+    )
+    assert themes("Migrant smuggling cases reviewed in Niger", text) == ("migrant smuggling",)
+    assert "EU-UN partnership and funding" in themes(
+        "The EU Emergency Trust Fund for Africa and UNODC sign a contribution agreement", text
+    )

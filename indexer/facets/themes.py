@@ -36,6 +36,7 @@ class _Rules:
     listed_factor: float
     list_min_themes: int
     programme_weight: float
+    fund_weight: float
     once: frozenset[str]  # folded forms of phrases that count once in an item
 
 
@@ -108,8 +109,9 @@ def theme_scores(text: ItemText, programmes: Sequence[tuple[Programme, list[Foun
     by_programmes: dict[str, float] = {}
     for programme, mentions in programmes:
         where = max(rules.where[text.section_at(m.start).kind] for m in mentions)
+        weight = rules.fund_weight if programme.type == "fund" else rules.programme_weight
         for label in programme.themes:
-            by_programmes[label] = max(by_programmes.get(label, 0.0), rules.programme_weight * where)
+            by_programmes[label] = max(by_programmes.get(label, 0.0), weight * where)
     for label, evidence in by_programmes.items():
         scores[label] += evidence
     return dict(scores)
@@ -154,6 +156,7 @@ def _rules(vocabularies: Vocabularies) -> _Rules:
         listed_factor=data["listed_factor"],
         list_min_themes=data["list_min_themes"],
         programme_weight=data["programme_weight"],
+        fund_weight=data["fund_weight"],
         once=once,
     )
 
