@@ -438,3 +438,12 @@ def test_countries_along_a_route_or_across_a_border_are_mentioned():
         "Border guards of Tajikistan were trained in Dushanbe.",
         "Most heroin crosses the border with Afghanistan at night. Afghanistan's opium harvest grew.",
     ) == {"TJK": "primary", "AFG": "mentioned"}
+
+
+def test_a_country_named_for_what_is_yet_to_happen_is_mentioned():
+    assert roles(
+        "Sri Lanka Navy trained on boarding vessels",
+        "Officers of the Sri Lanka Navy were trained in Trincomalee.",
+        "Boats take the drugs to the coasts of the Maldives.",
+        "A second course, for the Maldives Coast Guard, is planned for later in the year.",
+    ) == {"LKA": "primary", "MDV": "mentioned"}

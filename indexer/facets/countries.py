@@ -181,8 +181,10 @@ def _weigh(text: ItemText, mentions: list[Mention]) -> list[tuple[Mention, float
     countries_in_sentence: dict[tuple[int, int], set[str]] = collections.defaultdict(set)
     for mention, sentence in zip(mentions, sentences, strict=True):
         countries_in_sentence[sentence].add(mention.code)
+    # A sentence naming countries only in passing, or what is yet to happen.
     mention_only = {
-        sentence: roles.mention_only_cues.search(text.text, *sentence) for sentence in countries_in_sentence
+        sentence: roles.mention_only_cues.search(text.text, *sentence) or roles.future_cues.search(text.text, *sentence)
+        for sentence in countries_in_sentence
     }
     cued = _cued_subjects(text.text, mentions, sentences, roles)
     weighed = []
