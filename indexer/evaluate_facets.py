@@ -42,7 +42,7 @@ EVALUATION = Path(__file__).resolve().parent / "data" / "evaluation"
 DEFAULT_LABELLED = EVALUATION / "facets_labelled_items.json"
 # Without arguments, every shipped set: items of the bundled page the rules
 # were tuned on, items of it held out, items of pages in other years'
-# layouts labelled before the rules saw them, and two sets of items written
+# layouts labelled before the rules saw them, and three sets of items written
 # and labelled blind, by people who never saw the rules (name, labels,
 # pages).
 SHIPPED_SETS = (
@@ -51,6 +51,7 @@ SHIPPED_SETS = (
     ("new held out", EVALUATION / "facets_new_holdout_items.json", tuple(sorted(EVALUATION.glob("pages/*")))),
     ("blind", EVALUATION / "facets_blind_items.json", tuple(sorted(EVALUATION.glob("blind-pages/*")))),
     ("second blind", EVALUATION / "facets_blind2_items.json", tuple(sorted(EVALUATION.glob("blind-pages-2/*")))),
+    ("third blind", EVALUATION / "facets_blind3_items.json", tuple(sorted(EVALUATION.glob("blind-pages-3/*")))),
 )
 
 COUNTRIES, PRIMARY_COUNTRIES, PROGRAMMES, THEMES, REGIONS = (
