@@ -282,3 +282,12 @@ def test_a_caption_is_all_credit_once_its_marker_is_off():
     )
     assert body.image_credit == "UNODC Regional Office for Southeast Asia and the Pacific"
     assert body_of_clean_lines(["Text."], credits=["Volunteers at the port."]).image_credit == "Volunteers at the port"
+
+
+def test_a_credit_never_ends_on_a_word_that_joins_a_name():
+    for line in (
+        "Photo: Embassy of Japan officials visited the port",
+        "Photo credit: UNODC and the Government of Panama trained officials",
+    ):
+        assert split_credit(line) == (None, line)
+    assert clean_body(["Text.", "", "Back to top |"]).text == "Text."

@@ -447,3 +447,11 @@ def test_a_country_named_for_what_is_yet_to_happen_is_mentioned():
         "Boats take the drugs to the coasts of the Maldives.",
         "A second course, for the Maldives Coast Guard, is planned for later in the year.",
     ) == {"LKA": "primary", "MDV": "mentioned"}
+
+
+def test_an_office_named_like_a_role_is_no_cue():
+    assert roles(
+        "Drug seizures rise",
+        "UNODC published the report on drugs.",
+        "The EU Delegation in Kenya hosted the launch, and the Ambassador thanked partners.",
+    ) == {"KEN": "mentioned"}

@@ -226,14 +226,17 @@ def _cued_subjects(text: str, mentions: list[Mention], sentences: list[tuple[int
 
 def _participant_cue_ends(text: str, sentence: tuple[int, int], roles: _Roles) -> list[int]:
     """Where a list of participants' countries may start: right after
-    participants named by their role and "from", "of" or "in"
-    ("prosecutors of", "officers in"); or, after their role and "of", after
-    "from" or a unit and "of" ("Representatives of police and customs
-    from", "officers of the port control units of"), in the same clause and
-    within reach."""
+    participants named by their role and "from", or in lowercase and "in"
+    ("investigators from", "officers in"; "the EU Delegation in" is an
+    office); or, after their role and "of", after "from" or a unit and "of"
+    ("Representatives of police and customs from", "officers of the port
+    control units of"), in the same clause and within reach."""
     ends = []
     for match in roles.participants.finditer(text, *sentence):
-        if match["preposition"].lower() != "of":
+        preposition = match["preposition"].lower()
+        if preposition == "in" and match[0][:1].isupper():
+            continue  # "the EU Delegation in Kenya": an office
+        if preposition != "of":
             ends.append(match.end())
             continue
         stop = min(sentence[1], match.end() + _PARTICIPANTS_REACH)

@@ -153,7 +153,11 @@ def split_credit(line: str, known: Sequence[str] = ()) -> tuple[str | None, str]
         before = words[index - 1]
         if not (_capitalised(before) or (index > 1 and before in _NAME_JOINERS)):
             break
-        if _PERSONAL_TITLES.isdisjoint(words[:index]) and _opens_sentence(words, index, _NAME_JOINERS, index >= 2):
+        if (
+            before not in _NAME_JOINERS
+            and _PERSONAL_TITLES.isdisjoint(words[:index])
+            and _opens_sentence(words, index, _NAME_JOINERS, index >= 2)
+        ):
             return " ".join(words[:index]), " ".join(words[index:])
     return None, line
 
@@ -221,7 +225,8 @@ def _glue_point(word: str) -> int | None:
 def is_site_chrome(line: str) -> bool:
     """A line of the site's own links and notices, alone or several
     between bars (`Back to top | © 2020 United Nations`)."""
-    return bool(_SITE_CHROME.match(line)) or all(_SITE_CHROME.match(part.strip()) for part in line.split("|"))
+    parts = [part.strip() for part in line.split("|") if part.strip()]
+    return bool(_SITE_CHROME.match(line)) or (bool(parts) and all(_SITE_CHROME.match(part) for part in parts))
 
 
 def clean_body(lines: Iterable[str], credits: Iterable[str] = ()) -> CleanBody:
