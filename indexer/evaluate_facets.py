@@ -52,6 +52,7 @@ SHIPPED_SETS = (
     ("blind", EVALUATION / "facets_blind_items.json", tuple(sorted(EVALUATION.glob("blind-pages/*")))),
     ("second blind", EVALUATION / "facets_blind2_items.json", tuple(sorted(EVALUATION.glob("blind-pages-2/*")))),
     ("third blind", EVALUATION / "facets_blind3_items.json", tuple(sorted(EVALUATION.glob("blind-pages-3/*")))),
+    ("fourth blind", EVALUATION / "facets_blind4_items.json", tuple(sorted(EVALUATION.glob("blind-pages-4/*")))),
 )
 
 COUNTRIES, PRIMARY_COUNTRIES, PROGRAMMES, THEMES, REGIONS = (

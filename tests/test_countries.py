@@ -130,9 +130,34 @@ def test_repeated_mentions_make_a_country_primary_and_a_single_one_does_not():
         "Women as agents of change",
         "A panel met on 10 December.",
         "Trafficking of women in Iraq is rising, the founder of a shelter in Iraq said.",
-        "The Government of Afghanistan trains female officers. Colombia sent a letter.",
+        "Iraq's task force spoke. The Government of Afghanistan trains female officers. Colombia sent a letter.",
         "Officers in Afghanistan welcomed it.",
     ) == {"IRQ": "primary", "AFG": "primary", "COL": "mentioned"}
+
+
+def test_a_country_named_only_further_down_needs_more_evidence_unless_its_government_acts():
+    # Neither in the title nor in the first paragraph, twice is a place in
+    # passing; three times, or twice with its government, is a subject.
+    body = ("Investigators of three countries met in Kuala Lumpur.", "UNODC presented the study.")
+    assert roles(
+        "Terrorist financing",
+        *body,
+        "Funds went to a facilitator in Iraq.",
+        "The workshop discussed the return of children from the camps in Syria and Iraq.",
+    ) == {"MYS": "mentioned", "IRQ": "mentioned", "SYR": "mentioned"}
+    assert (
+        roles("Terrorist financing", *body, "Iraq was discussed.", "Iraq's courts spoke.", "Iraq agreed.")["IRQ"]
+        == "primary"
+    )
+    assert roles("Terrorist financing", *body, "The Government of Iraq spoke.", "Iraq's courts spoke.")["IRQ"] == (
+        "primary"
+    )
+    # Nor do participants further down, who may be guests sharing what they know.
+    assert roles(
+        "Judges of the Pacific meet in Suva",
+        "Judges of Fiji and Samoa met in Suva.",
+        "Judges from Australia and New Zealand shared the experience of their commissions.",
+    ) == {"FJI": "primary", "WSM": "primary", "AUS": "mentioned", "NZL": "mentioned"}
 
 
 def test_places_of_one_country_in_one_sentence_are_one_piece_of_evidence():
@@ -426,6 +451,25 @@ def test_a_country_in_a_programmes_name_is_no_mention():
     assert countries("GLO.ACT Bangladesh trained the Bangladesh Police in Dhaka.") == {"BGD": "primary"}
 
 
+def test_participants_of_a_list_of_countries_that_meet_are_primary():
+    assert roles(
+        "Judicial integrity",
+        "Chief justices, judges and court administrators of Fiji, Papua New Guinea, Samoa, Solomon Islands and "
+        "Vanuatu met in Suva.",
+    ) == {code: "primary" for code in ("FJI", "PNG", "WSM", "SLB", "VUT")}
+    # Guests who attend, or people a programme serves, are no such list.
+    assert roles("A unit opens", "Officials of Sri Lanka attended the inauguration.") == {"LKA": "mentioned"}
+
+
+def test_a_demonym_after_a_subject_cue_is_no_listed_subject():
+    assert roles(
+        "Senior officials meet",
+        "The EU and UNODC met in Brussels.",
+        "UNODC presented its support to the Haitian National Police.",
+        "Haiti was discussed at length.",
+    ) == {"BEL": "mentioned", "HTI": "mentioned"}
+
+
 def test_countries_along_a_route_or_across_a_border_are_mentioned():
     assert roles(
         "Niger: judges discuss migrant smuggling cases",
@@ -440,6 +484,21 @@ def test_countries_along_a_route_or_across_a_border_are_mentioned():
     ) == {"TJK": "primary", "AFG": "mentioned"}
 
 
+def test_only_the_countries_after_a_passing_cue_are_named_in_passing():
+    assert roles(
+        "Cocaine in Europe",
+        "Spain is the main destination for cocaine from Colombia, customs said.",
+        "Spanish ports seized more.",
+    ) == {"ESP": "primary", "COL": "mentioned"}
+    assert (
+        roles(
+            "Rohingya camps visited",
+            "The camps host refugees from Myanmar. Most methamphetamine is produced in Myanmar.",
+        )["MMR"]
+        == "mentioned"
+    )
+
+
 def test_a_country_named_for_what_is_yet_to_happen_is_mentioned():
     assert roles(
         "Sri Lanka Navy trained on boarding vessels",
@@ -447,6 +506,24 @@ def test_a_country_named_for_what_is_yet_to_happen_is_mentioned():
         "Boats take the drugs to the coasts of the Maldives.",
         "A second course, for the Maldives Coast Guard, is planned for later in the year.",
     ) == {"LKA": "primary", "MDV": "mentioned"}
+
+
+def test_what_is_agreed_is_yet_to_happen_and_a_will_of_no_future():
+    assert (
+        roles(
+            "A dialogue on Latin America",
+            "They agreed to organise a joint mission to Ecuador and a visit to Ecuador.",
+        )["ECU"]
+        == "mentioned"
+    )
+    assert (
+        roles(
+            "Courts in East Africa",
+            "The courts of Kenya reviewed cases.",
+            "The political will of Kenya was praised.",
+        )["KEN"]
+        == "primary"
+    )
 
 
 def test_an_office_named_like_a_role_is_no_cue():

@@ -35,8 +35,8 @@ def test_the_targets_are_met_on_the_labelled_items(path, count):
 
 @pytest.mark.parametrize(
     "shipped, count",
-    [(SHIPPED_SETS[2], 20), (SHIPPED_SETS[3], 16), (SHIPPED_SETS[4], 28), (SHIPPED_SETS[5], 14)],
-    ids=["new held out", "blind", "second blind", "third blind"],
+    [(SHIPPED_SETS[2], 20), (SHIPPED_SETS[3], 16), (SHIPPED_SETS[4], 28), (SHIPPED_SETS[5], 14), (SHIPPED_SETS[6], 14)],
+    ids=["new held out", "blind", "second blind", "third blind", "fourth blind"],
 )
 def test_the_items_of_other_layouts_meet_the_targets_and_their_pages_read_right(shipped, count):
     _, labels, pages = shipped
@@ -61,6 +61,7 @@ def test_without_arguments_every_shipped_set_is_scored(capsys):
         "== blind: facets_blind_items.json on 4 pages",
         "== second blind: facets_blind2_items.json on 8 pages",
         "== third blind: facets_blind3_items.json on 4 pages",
+        "== fourth blind: facets_blind4_items.json on 4 pages",
     ]
 
 

@@ -14,7 +14,7 @@ import re
 
 import pycountry
 
-from indexer.facets.sections import BOILERPLATE, TITLE, ItemText
+from indexer.facets.sections import BOILERPLATE, LEAD, TITLE, ItemText
 from indexer.facets.text import Found, Phrase, PhraseMatcher, WordPattern, fold, normalise_phrase
 from indexer.facets.vocabulary import Vocabularies, VocabularyError
 from indexer.model import Country
@@ -36,6 +36,10 @@ _PLACE_OF_ACTIVITY = re.compile(r"\b(?:in|at)\s+$")
 # it sooner.
 _PARTICIPANTS_REACH = 160
 _CLAUSE_END = re.compile(r"[.;:()]")
+# Names, and what joins them, between participants' role and "of" and
+# what they do: "judges of Fiji, Papua New Guinea and the Republic of
+# Moldova met".
+_NAMES = re.compile(r"(?:\s|,|\band\b|\bthe\b|\bof\b|[A-Z][\w'’.-]*)*")
 _WORD_REST = re.compile(r"\w*")
 # After a language's name, what shows it is no adjective: "into Uzbek and
 # Russian.", "in French, Arabic or Spanish".
@@ -82,14 +86,19 @@ class _Roles:
     where: dict[str, float]
     what: dict[str, float]
     primary_threshold: float
+    unprominent_extra: float
     listed_factor: float
     list_min_countries: int
     subject_cue_weight: float
     subject_cues: WordPattern
     participants: re.Pattern[str]  # "Representatives of", "officers from": people by their role
     participants_from: re.Pattern[str]  # "from", "units of": where the list of their countries starts
+    participants_acts: WordPattern  # "met", "took part": what participants do
     mention_only_cues: WordPattern
+    passing_cues: WordPattern
+    government_cues: WordPattern
     future_cues: WordPattern
+    not_future: WordPattern  # phrases that hold a future cue and speak of no future: "political will"
 
 
 def find_countries(text: ItemText) -> tuple[Country, ...]:
@@ -102,7 +111,8 @@ def find_countries(text: ItemText) -> tuple[Country, ...]:
     # Places of one country in one sentence ("home in Somaliland and
     # Puntland") are one piece of evidence, the strongest.
     places: dict[tuple[tuple[int, int], str], float] = {}
-    for mention, weight in _weigh(text, find_mentions(text)):
+    prominent: set[str] = set()  # see _weigh
+    for mention, weight, is_prominent in _weigh(text, find_mentions(text)):
         if mention.kind in _PLACES:
             key = (text.sentence_at(mention.start), mention.code)
             places[key] = max(places.get(key, 0.0), weight)
@@ -111,13 +121,18 @@ def find_countries(text: ItemText) -> tuple[Country, ...]:
         first_seen.setdefault(mention.code, mention.start)
         if _names_its_country(text, mention):
             named.add(mention.code)
+        if is_prominent:
+            prominent.add(mention.code)
     for (_, code), weight in places.items():
         evidence[code] += weight
     countries = [
         Country(
             code,
             vocabulary.names[code],
-            PRIMARY if code in named and evidence[code] >= roles.primary_threshold else MENTIONED,
+            PRIMARY
+            if code in named
+            and evidence[code] >= roles.primary_threshold + (0 if code in prominent else roles.unprominent_extra)
+            else MENTIONED,
         )
         for code in first_seen
     ]
@@ -145,7 +160,7 @@ def find_mentions(text: ItemText) -> list[Mention]:
     events yet to come, cities that are only the seat of someone's office,
     languages ("translated into Uzbek and Russian")."""
     vocabulary = _vocabulary(text.vocabularies)
-    future = _roles(text.vocabularies).future_cues
+    roles = _roles(text.vocabularies)
     # By sentence: whether it is about languages, whether it speaks of the future.
     about_languages: dict[tuple[int, int], bool] = {}
     of_the_future: dict[tuple[int, int], bool] = {}
@@ -163,7 +178,7 @@ def find_mentions(text: ItemText) -> list[Mention]:
         if kind in _PLACES:
             sentence = text.sentence_at(found.start)
             if sentence not in of_the_future:
-                of_the_future[sentence] = future.search(text.text, *sentence)
+                of_the_future[sentence] = _speaks_of_the_future(text.text, sentence, roles)
             if (
                 vocabulary.instrument.match(text.text, found.end)
                 or of_the_future[sentence]
@@ -174,8 +189,11 @@ def find_mentions(text: ItemText) -> list[Mention]:
     return mentions
 
 
-def _weigh(text: ItemText, mentions: list[Mention]) -> list[tuple[Mention, float]]:
-    """Each mention with its evidence that the country is a subject."""
+def _weigh(text: ItemText, mentions: list[Mention]) -> list[tuple[Mention, float, bool]]:
+    """Each mention with its evidence that the country is a subject, and
+    whether it is prominent: in the title or the first paragraph, or named
+    right after a subject cue or as a government ("the Government of
+    Afghanistan")."""
     roles = _roles(text.vocabularies)
     sentences = [text.sentence_at(m.start) for m in mentions]
     countries_in_sentence: dict[tuple[int, int], set[str]] = collections.defaultdict(set)
@@ -183,44 +201,76 @@ def _weigh(text: ItemText, mentions: list[Mention]) -> list[tuple[Mention, float
         countries_in_sentence[sentence].add(mention.code)
     # A sentence naming countries only in passing, or what is yet to happen.
     mention_only = {
-        sentence: roles.mention_only_cues.search(text.text, *sentence) or roles.future_cues.search(text.text, *sentence)
+        sentence: roles.mention_only_cues.search(text.text, *sentence)
+        or _speaks_of_the_future(text.text, sentence, roles)
         for sentence in countries_in_sentence
     }
+    # Where in a sentence names start to be in passing: after the first
+    # passing cue ("Spain is a destination" is about Spain; "a destination
+    # for Spain" is not).
+    passing_from = {}
+    for sentence in countries_in_sentence:
+        ends = roles.passing_cues.ends(text.text, *sentence)
+        passing_from[sentence] = ends[0] if ends else sentence[1]
     cued = _cued_subjects(text.text, mentions, sentences, roles)
+    governments = {sentence: roles.government_cues.ends(text.text, *sentence) for sentence in countries_in_sentence}
     weighed = []
     for index, (mention, sentence) in enumerate(zip(mentions, sentences, strict=True)):
         section = text.section_at(mention.start).kind
         weight = roles.where[section] * roles.what[mention.kind]
+        listed = index in cued and mention.kind != DEMONYM  # "support to the Haitian police" is no listed subject
+        prominent = (
+            section in (TITLE, LEAD)
+            or (listed and cued[index])
+            or any(_LIST_GLUE.fullmatch(text.text, end, mention.start) for end in governments[sentence])
+        )
         if section not in (TITLE, BOILERPLATE):
-            if index in cued:
+            if listed:
                 weight = roles.subject_cue_weight * roles.what[mention.kind]
-            elif mention_only[sentence] or len(countries_in_sentence[sentence]) >= roles.list_min_countries:
+            elif (
+                mention_only[sentence]
+                or mention.start >= passing_from[sentence]
+                or len(countries_in_sentence[sentence]) >= roles.list_min_countries
+            ):
                 weight *= roles.listed_factor
-        weighed.append((mention, weight))
+        weighed.append((mention, weight, prominent))
     return weighed
 
 
-def _cued_subjects(text: str, mentions: list[Mention], sentences: list[tuple[int, int]], roles: _Roles) -> set[int]:
+def _speaks_of_the_future(text: str, sentence: tuple[int, int], roles: _Roles) -> bool:
+    """Whether a future cue in the sentence is one: each phrase of
+    `not_future` holds one that is not ("the political will of")."""
+    return len(roles.future_cues.ends(text, *sentence)) > len(roles.not_future.ends(text, *sentence))
+
+
+def _cued_subjects(
+    text: str, mentions: list[Mention], sentences: list[tuple[int, int]], roles: _Roles
+) -> dict[int, bool]:
     """Indexes of the mentions listed right after a subject cue ("with a
-    focus on Chad, Uganda and Cameroon", "officials from Mali and Niger
-    met in Niamey"): only list words come between the cue and the mention,
-    or between it and the previous such mention. Niamey, after "met in",
-    is not in the list."""
+    focus on Chad, Uganda and Cameroon") or a participants' cue ("officials
+    from Mali and Niger met in Niamey"), each with whether its cue is a
+    subject cue: only list words come between the cue and the mention, or
+    between it and the previous such mention. Niamey, after "met in", is
+    not in the list."""
     cue_ends: dict[tuple[int, int], list[int]] = {}
-    cued: set[int] = set()
-    list_end: dict[tuple[int, int], int] = {}  # the end of the last listed mention of a sentence
+    subject_ends: set[int] = set()
+    cued: dict[int, bool] = {}
+    list_end: dict[tuple[int, int], tuple[int, bool]] = {}  # the last listed mention of a sentence: end, cue
     for index in sorted(range(len(mentions)), key=lambda i: mentions[i].start):
         mention, sentence = mentions[index], sentences[index]
         if sentence not in cue_ends:
-            cue_ends[sentence] = sorted(
-                set(roles.subject_cues.ends(text, *sentence) + _participant_cue_ends(text, sentence, roles))
-            )
+            subject = roles.subject_cues.ends(text, *sentence)
+            subject_ends.update(subject)
+            cue_ends[sentence] = sorted(set(subject + _participant_cue_ends(text, sentence, roles)))
         ends = cue_ends[sentence]
         at = bisect.bisect_right(ends, mention.start)  # the last cue before the mention
-        anchors = ends[at - 1 : at] + ([list_end[sentence]] if sentence in list_end else [])
-        if any(_LIST_GLUE.fullmatch(text, anchor, mention.start) for anchor in anchors):
-            cued.add(index)
-            list_end[sentence] = mention.end
+        anchors = [(end, end in subject_ends) for end in ends[at - 1 : at]] + (
+            [list_end[sentence]] if sentence in list_end else []
+        )
+        listed = [by_subject for anchor, by_subject in anchors if _LIST_GLUE.fullmatch(text, anchor, mention.start)]
+        if listed:
+            cued[index] = any(listed)
+            list_end[sentence] = (mention.end, cued[index])
     return cued
 
 
@@ -228,9 +278,12 @@ def _participant_cue_ends(text: str, sentence: tuple[int, int], roles: _Roles) -
     """Where a list of participants' countries may start: right after
     participants named by their role and "from", or in lowercase and "in"
     ("investigators from", "officers in"; "the EU Delegation in" is an
-    office); or, after their role and "of", after "from" or a unit and "of"
-    ("Representatives of police and customs from", "officers of the port
-    control units of"), in the same clause and within reach."""
+    office), or "of" and names that take part in something ("judges of
+    Fiji, Samoa and Vanuatu met"; "training for officers of Afghanistan"
+    names whom a programme serves); or, after their role and "of", after
+    "from" or a unit and "of" ("Representatives of police and customs
+    from", "officers of the port control units of"), in the same clause and
+    within reach."""
     ends = []
     for match in roles.participants.finditer(text, *sentence):
         preposition = match["preposition"].lower()
@@ -242,6 +295,9 @@ def _participant_cue_ends(text: str, sentence: tuple[int, int], roles: _Roles) -
         stop = min(sentence[1], match.end() + _PARTICIPANTS_REACH)
         clause_end = _CLAUSE_END.search(text, match.end(), stop)
         stop = clause_end.start() if clause_end else stop
+        act = roles.participants_acts.regex.search(text, match.end(), stop)
+        if act and _NAMES.fullmatch(text, match.end(), act.start()):
+            ends.append(match.end())
         rest_of_word = _WORD_REST.match(text, stop)  # a word cut by the reach is read whole
         stop = rest_of_word.end() if rest_of_word else stop
         ends += [cue.end() for cue in roles.participants_from.finditer(text, match.end(), stop)]
@@ -421,12 +477,17 @@ def _roles(vocabularies: Vocabularies) -> _Roles:
         where=data["where"],
         what=data["what"],
         primary_threshold=data["primary_threshold"],
+        unprominent_extra=data["unprominent_extra"],
         listed_factor=data["listed_factor"],
         list_min_countries=data["list_min_countries"],
         subject_cue_weight=data["subject_cue_weight"],
         subject_cues=WordPattern(data["cues"]["subject"]),
         participants=re.compile(rf"\b(?:{participants or '(?!)'})\s+(?P<preposition>from|of|in)\b", re.IGNORECASE),
         participants_from=re.compile(rf"\s(?:from|(?:{units or '(?!)'})\s+of)(?!\w)", re.IGNORECASE),
+        participants_acts=WordPattern(data["cues"]["participants_acts"]),
         mention_only_cues=WordPattern(data["cues"]["mention_only"]),
+        passing_cues=WordPattern(data["cues"]["passing"]),
+        government_cues=WordPattern(data["cues"]["government"]),
         future_cues=WordPattern(data["cues"]["future"]),
+        not_future=WordPattern(data["cues"]["not_future"]),
     )
