@@ -135,6 +135,28 @@ def test_at_most_three_themes():
     ) == ("human trafficking", "corruption", "money laundering and illicit financial flows")
 
 
+def test_the_partnership_is_kept_beside_three_subjects():
+    # An agreement on four things: the partnership is what the item is,
+    # not one of the three subjects it may have.
+    assert themes(
+        "EU and UNODC sign EUR 18 million agreement",
+        "Border management comes first. Border guards will be trained in border management.",
+        "Drug trafficking rose. Drug seizures doubled. Cocaine is sold. Heroin too.",
+        "Prison reform follows. Prisons are overcrowded, and prison reform is urgent.",
+        "Human trafficking was mentioned.",
+    ) == (
+        "border and container control",
+        "drugs and drug trafficking",
+        "prisons and criminal justice reform",
+        "EU-UN partnership and funding",
+    )
+    # A member State's contribution is no EU-UN partnership.
+    assert themes(
+        "Belgium announces EUR 2 million contribution to the trust fund for victims of trafficking",
+        "Human trafficking victims will be helped.",
+    ) == ("human trafficking",)
+
+
 def test_themes_tied_at_the_cut_are_all_left_out():
     # Cybercrime and maritime crime have the same evidence; only one of them
     # would fit in the four: neither is kept.

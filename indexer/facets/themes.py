@@ -31,6 +31,7 @@ class _Rules:
     where: dict[str, float]
     fallback: str
     max_themes: int
+    uncounted: frozenset[str]  # themes not counted in max_themes
     min_score: float
     relative_min: float
     listed_factor: float
@@ -52,7 +53,8 @@ def theme_label(vocabularies: Vocabularies, typed: str) -> str | None:
 
 
 def assign_themes(text: ItemText, programmes: Sequence[tuple[Programme, list[Found]]]) -> tuple[str, ...]:
-    """1 to `max_themes` themes, the best supported first. The text should
+    """1 to `max_themes` themes, and any `uncounted` ones, the best
+    supported first. The text should
     have the programme names masked (their words count through the
     programmes' themes)."""
     rules = _rules(text.vocabularies)
@@ -73,11 +75,13 @@ def assign_themes(text: ItemText, programmes: Sequence[tuple[Programme, list[Fou
     kept = [ranked[0]] + [
         label for label in ranked[1:] if scores[label] >= rules.min_score and scores[label] >= rules.relative_min * best
     ]
-    if len(kept) > rules.max_themes:
+    counted = kept[:1] + [label for label in kept[1:] if label not in rules.uncounted]
+    if len(counted) > rules.max_themes:
         # Themes tied with the first one left out go too; the best one
         # stays whatever its ties, as every item has a theme.
-        cut = scores[kept[rules.max_themes]]
-        kept = [kept[0]] + [label for label in kept[1 : rules.max_themes] if scores[label] > cut + _TIE]
+        cut = scores[counted[rules.max_themes]]
+        left_out = {label for label in counted[1:] if scores[label] <= cut + _TIE} | set(counted[rules.max_themes :])
+        kept = [label for label in kept if label not in left_out]
     return tuple(kept)
 
 
@@ -121,7 +125,7 @@ def theme_scores(text: ItemText, programmes: Sequence[tuple[Programme, list[Foun
 def _rules(vocabularies: Vocabularies) -> _Rules:
     data = vocabularies.toml("themes.toml")
     labels = tuple(data["labels"])
-    unknown = (set(data["phrases"]) | {data["fallback"]}) - set(labels)
+    unknown = (set(data["phrases"]) | {data["fallback"]} | set(data.get("uncounted", []))) - set(labels)
     if unknown:
         raise VocabularyError(f"themes.toml: {', '.join(sorted(unknown))} not in `labels`")
     weights: dict[str, dict[str, float]] = collections.defaultdict(dict)
@@ -151,6 +155,7 @@ def _rules(vocabularies: Vocabularies) -> _Rules:
         where=data["where"],
         fallback=data["fallback"],
         max_themes=data["max_themes"],
+        uncounted=frozenset(data.get("uncounted", [])),
         min_score=data["min_score"],
         relative_min=data["relative_min"],
         listed_factor=data["listed_factor"],
