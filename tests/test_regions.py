@@ -31,6 +31,8 @@ def region_slugs(text: str) -> list[str]:
         ("The UNODC Regional Office for Southeast Asia and the Pacific advised.", []),
         ("The Regional Representative for the Middle East and North Africa spoke on Central Asia.", ["central-asia"]),
         ("An expert of the UNODC Section for Europe, West & Central Asia came.", []),
+        ("Ms Benedetti, Director for Asia, Central Asia, Middle East/Gulf and the Pacific, visited Dhaka.", []),
+        ("The Division for Latin America met the Department for Europe on the Sahel.", ["sahel"]),
         ("A Team Europe approach, funded by Global Europe.", []),
     ],
 )

@@ -91,10 +91,10 @@ def _regions(vocabularies: Vocabularies) -> _Regions:
         slugs_by_name.setdefault(fold(slug), slug)
     words = "|".join(_word_not_inside_a_word(word) for word in data["office_names"]["words"])
     # The office word, then a run of capitalised words joined by spaces,
-    # commas, "&", "and" or "the".
+    # commas, "&", "/", "and" or "the".
     office_name = re.compile(
         rf"(?:{words})\s+(?:for|of|on|in)\s+(?:the\s+)?"
-        r"[A-Z][\w'’-]*(?:(?:\s*[,&]\s*|\s+)(?:(?:and|the)\s+)*[A-Z][\w'’-]*)*"
+        r"[A-Z][\w'’-]*(?:(?:\s*[,&/]\s*|\s+)(?:(?:and|the)\s+)*[A-Z][\w'’-]*)*"
     )
     return _Regions(names, PhraseMatcher(phrases), slug_by_area, m49["areas"], slugs_by_name, office_name)
 
